@@ -1,0 +1,48 @@
+# Thin facade over CMake/CTest. Every target installs missing Debian
+# dependencies first (scripts/deps.sh; needs root on a fresh machine).
+#   make             build (build/)
+#   make check       all tests: normal build, ASan+UBSan build, fuzz smoke runs
+#   make fuzz        longer fuzzing runs (FUZZ_SECONDS per target, default 600)
+
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+FUZZ_SMOKE_SECONDS ?= 45
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps build build-asan build-fuzz check check-normal check-asan fuzz-smoke fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DL2TPD_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-asan -j $(JOBS)
+
+build-fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DL2TPD_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+
+check-normal: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+check-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+fuzz-smoke: build-fuzz
+	fuzz/run.sh build-fuzz $(FUZZ_SMOKE_SECONDS)
+
+fuzz: build-fuzz
+	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+check: check-normal check-asan fuzz-smoke
+	@echo "make check: normal build, sanitizer build and fuzz smoke runs all passed"
+
+clean:
+	rm -rf build build-asan build-fuzz

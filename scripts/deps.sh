@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian 12 packages l2tpd needs to build and test, only those
+# missing. Idempotent and quiet when everything is present.
+#   scripts/deps.sh            build + test dependencies
+#   scripts/deps.sh --check    exit 1 if anything is missing, install nothing
+set -eu
+
+PACKAGES="
+build-essential cmake pkg-config clang libclang-rt-14-dev
+nettle-dev libev-dev libinih-dev libjson-c-dev libcmocka-dev
+tshark valgrind iproute2
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+if [ "${1:-}" = "--check" ]; then
+	echo "missing Debian packages:$missing" >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: need root to install:$missing" >&2
+	exit 1
+fi
+echo "deps.sh: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -2,6 +2,7 @@
 # dependencies first (scripts/deps.sh; needs root on a fresh machine).
 #   make             build (build/)
 #   make check       all tests: normal build, ASan+UBSan build, fuzz smoke runs
+#                    (scripts/check.sh; ends with 'check: N passed, M failed')
 #   make fuzz        longer fuzzing runs (FUZZ_SECONDS per target, default 600)
 
 JOBS ?= $(shell nproc)
@@ -41,8 +42,8 @@ fuzz-smoke: build-fuzz
 fuzz: build-fuzz
 	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-check: check-normal check-asan fuzz-smoke
-	@echo "make check: normal build, sanitizer build and fuzz smoke runs all passed"
+check:
+	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) scripts/check.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -63,7 +63,8 @@ void l2tp_rt_set_peer_window(struct l2tp_rt *rt, uint16_t window);
 
 /* Queue a built control message (copied); it goes out now if the window
  * allows, with Ns/Nr patched in. 0, or -ENOBUFS when max_queued is reached,
- * -ENOMEM. */
+ * -ENOMEM; -EINVAL if len is not that of a message with at least one AVP
+ * (a bare header would be read as a ZLB), -EPIPE after peer_dead. */
 int l2tp_rt_send(struct l2tp_rt *rt, const uint8_t *msg, size_t len, uint64_t now);
 
 /* A control message (or ZLB) from the peer whose header was parsed into h.

@@ -132,7 +132,9 @@ struct l2tp_secret {
  * hidden; a 16-octet Random Vector AVP is placed before the first hidden AVP.
  * hide may be toggled between AVPs (e.g. to keep long AVPs clear toward peers
  * whose unhiding is broken). pad_max: up to this many random padding octets
- * after a hidden value (0 = none). */
+ * after a hidden value (0 = none). l2tp_builder_init() clears the whole
+ * struct: set hide, secret, random and pad_max after it. A value too long to
+ * hide (over 1015 octets) fails with -L2TP_E_INVALID rather than go clear. */
 struct l2tp_builder {
 	uint8_t *buf;
 	size_t cap;

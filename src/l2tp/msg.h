@@ -60,7 +60,8 @@ struct l2tp_msg {
 	bool type_mandatory;            /* M bit of the Message Type AVP */
 	uint64_t present;               /* L2TP_AVP_BIT() of IETF AVPs found */
 	struct l2tp_avp_value avp[L2TP_AVP_TYPE_LIMIT];
-	unsigned unknown_ignored;       /* unrecognized AVPs without M, skipped */
+	unsigned unknown_ignored;       /* unrecognized AVPs without M, and known
+					 * ones this type does not carry (§6), skipped */
 	unsigned duplicates_ignored;    /* repeated IETF AVPs: the first one counts */
 	bool unknown_mandatory;         /* an unrecognized AVP had M set (§4.1) */
 	uint16_t unknown_vendor;        /* ... its vendor id and type, for the */
@@ -72,7 +73,9 @@ struct l2tp_msg {
  * NULL or empty: a hidden AVP is then an error). Does not check the message's
  * required AVPs: that is l2tp_msg_validate(). Returns 0 or -L2TP_E_*.
  * An unknown message type without M parses with its AVPs ignored; with M set
- * it fails with -L2TP_E_UNKNOWN_MESSAGE (the tunnel must be cleared). */
+ * it fails with -L2TP_E_UNKNOWN_MESSAGE (the tunnel must be cleared).
+ * Message Type 0 (reserved; our ZLB) fails too: -L2TP_E_UNKNOWN_MESSAGE with
+ * M, -L2TP_E_NO_MESSAGE_TYPE without. A data message is -L2TP_E_INVALID. */
 int l2tp_msg_parse(uint8_t *buf, size_t len, const struct l2tp_secret *secret,
 		   struct l2tp_msg *m);
 

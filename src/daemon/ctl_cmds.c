@@ -1,0 +1,543 @@
+/* Handlers of the control socket's verbs. Results are JSON (json-c); the
+ * field names of tunnels, sessions and destinations are DESIGN §6's. */
+#include "ctl_cmds.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "destination.h"
+#include "session.h"
+#include "tunnel.h"
+
+#define DIAL_MAX 65535
+
+static int ctl_parse_id(const char *s, uint16_t *id)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 65535 || s[0] == '-')
+		return -EINVAL;
+	*id = (uint16_t)v;
+	return 0;
+}
+
+static struct json_object *json_str_or_null(const char *s)
+{
+	return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *ctl_tunnel_json(const struct tunnel *t, bool detail)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int(t->id));
+	json_object_object_add(o, "peer_id", json_object_new_int(t->peer_id));
+	json_object_object_add(o, "peer", json_object_new_string(t->peer_str));
+	json_object_object_add(o, "peer_hostname", json_str_or_null(t->peer_hostname));
+	json_object_object_add(o, "destination", json_str_or_null(t->dest ? t->dest->name : NULL));
+	json_object_object_add(o, "role", json_object_new_string(tunnel_role_name(t->role)));
+	json_object_object_add(o, "state", json_object_new_string(tunnel_state_name(t->state)));
+	json_object_object_add(o, "sessions", json_object_new_int((int)t->n_sessions));
+	if (detail) {
+		const struct l2tp_rt_stats *st = l2tp_rt_stats(t->rt);
+
+		json_object_object_add(o, "sessions_setup",
+				       json_object_new_int((int)t->n_sessions_setup));
+		json_object_object_add(o, "initiator", json_object_new_boolean(t->initiator));
+		json_object_object_add(o, "peer_vendor", json_str_or_null(t->peer_vendor));
+		json_object_object_add(o, "lns_section", json_str_or_null(t->lns_section));
+		json_object_object_add(o, "authenticated",
+				       json_object_new_boolean(t->p.secret_len > 0));
+		json_object_object_add(o, "hide_avps", json_object_new_boolean(t->p.hide_avps));
+		json_object_object_add(o, "peer_window", json_object_new_int(t->peer_window));
+		json_object_object_add(o, "hello_interval",
+				       json_object_new_int((int)t->p.hello_interval));
+		json_object_object_add(o, "sent", json_object_new_int64((int64_t)st->sent));
+		json_object_object_add(o, "retransmitted",
+				       json_object_new_int64((int64_t)st->retransmitted));
+		json_object_object_add(o, "duplicates",
+				       json_object_new_int64((int64_t)st->duplicates));
+		json_object_object_add(o, "in_flight",
+				       json_object_new_int((int)l2tp_rt_in_flight(t->rt)));
+		json_object_object_add(o, "queued", json_object_new_int((int)l2tp_rt_queued(t->rt)));
+	}
+	return o;
+}
+
+static struct json_object *ctl_session_json(const struct session *s, bool detail)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int(s->id));
+	json_object_object_add(o, "peer_id", json_object_new_int(s->peer_id));
+	json_object_object_add(o, "tunnel", json_object_new_int(s->t->id));
+	json_object_object_add(o, "role", json_object_new_string(session_role_name(s)));
+	json_object_object_add(o, "state", json_object_new_string(session_state_name(s->state)));
+	json_object_object_add(o, "user", json_str_or_null(s->user));
+	json_object_object_add(o, "ip", json_str_or_null(s->ip));
+	json_object_object_add(o, "rx_packets", json_object_new_int64((int64_t)s->rx_packets));
+	json_object_object_add(o, "tx_packets", json_object_new_int64((int64_t)s->tx_packets));
+	json_object_object_add(o, "rx_bytes", json_object_new_int64((int64_t)s->rx_bytes));
+	json_object_object_add(o, "tx_bytes", json_object_new_int64((int64_t)s->tx_bytes));
+	if (detail) {
+		static const char *const calls[] = { "incoming", "incoming", "outgoing",
+						     "outgoing" };
+
+		json_object_object_add(o, "call", json_object_new_string(calls[s->kind]));
+		json_object_object_add(o, "peer", json_object_new_string(s->t->peer_str));
+		json_object_object_add(o, "destination",
+				       json_str_or_null(s->t->dest ? s->t->dest->name : NULL));
+		json_object_object_add(o, "serial", json_object_new_int64(s->serial));
+		json_object_object_add(o, "sequencing_required",
+				       json_object_new_boolean(s->seq_required));
+		json_object_object_add(o, "proxy_lcp",
+				       json_object_new_boolean(s->proxy & (SESSION_PROXY_INITIAL_LCP |
+									   SESSION_PROXY_LAST_SENT_LCP |
+									   SESSION_PROXY_LAST_RECV_LCP)));
+		json_object_object_add(o, "proxy_auth",
+				       json_object_new_boolean(s->proxy & SESSION_PROXY_AUTH));
+		json_object_object_add(o, "wen_received",
+				       json_object_new_int64((int64_t)s->wen_received));
+		json_object_object_add(o, "sli_received",
+				       json_object_new_int64((int64_t)s->sli_received));
+	}
+	return o;
+}
+
+static struct json_object *ctl_destination_json(const struct destination *dst)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *peers = json_object_new_array();
+	const struct list_node *pos;
+
+	json_object_object_add(o, "name", json_object_new_string(dst->name));
+	json_object_object_add(o, "role", json_object_new_string(destination_role_name(dst->role)));
+	if (dst->role == DEST_LAC && dst->lac) {
+		for (size_t i = 0; i < dst->lac->n_peer; i++) {
+			union udp_addr a;
+			char str[UDP_ADDRSTR_LEN];
+
+			memset(&a, 0, sizeof(a));
+			memcpy(&a.ss, &dst->lac->peer[i].addr, dst->lac->peer[i].len);
+			json_object_array_add(peers,
+					      json_object_new_string(udp_addr_str(&a, str, sizeof(str))));
+		}
+	} else {
+		for (pos = dst->tunnels.next; pos != &dst->tunnels; pos = pos->next) {
+			const struct tunnel *t = list_entry(pos, struct tunnel, dest_node);
+			bool seen = false;
+
+			for (size_t i = 0; i < json_object_array_length(peers); i++)
+				if (!strcmp(json_object_get_string(json_object_array_get_idx(peers, i)),
+					    t->peer_str))
+					seen = true;
+			if (!seen)
+				json_object_array_add(peers, json_object_new_string(t->peer_str));
+		}
+	}
+	json_object_object_add(o, "peers", peers);
+	json_object_object_add(o, "tunnels", json_object_new_int((int)dst->n_tunnels));
+	json_object_object_add(o, "sessions", json_object_new_int((int)destination_sessions(dst)));
+	json_object_object_add(o, "state", json_object_new_string(destination_state(dst)));
+	return o;
+}
+
+static int ctl_show(void *arg, int argc, const char **argv, struct json_object **result,
+		    char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	struct list_node *pos, *tmp;
+	struct json_object *arr;
+	uint16_t id = 0;
+
+	if (argc < 2 || argc > 3)
+		goto usage;
+	if (!strcmp(argv[1], "destinations") || !strcmp(argv[1], "destination")) {
+		if (argc == 3) {
+			struct destination *dst = destination_find(d, argv[2]);
+
+			if (!dst) {
+				snprintf(err, errlen, "no destination %s", argv[2]);
+				return -ENOENT;
+			}
+			*result = ctl_destination_json(dst);
+			return 0;
+		}
+		arr = json_object_new_array();
+		list_for_each_safe(pos, tmp, &d->destinations)
+			json_object_array_add(
+				arr, ctl_destination_json(list_entry(pos, struct destination, node)));
+		*result = arr;
+		return 0;
+	}
+	if (argc == 3 && ctl_parse_id(argv[2], &id) < 0) {
+		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
+		return -EINVAL;
+	}
+	if (!strcmp(argv[1], "tunnels") || !strcmp(argv[1], "tunnel")) {
+		if (id) {
+			struct tunnel *t = idtable_find(&d->tunnels, id);
+
+			if (!t) {
+				snprintf(err, errlen, "no tunnel %u", id);
+				return -ENOENT;
+			}
+			*result = ctl_tunnel_json(t, true);
+			return 0;
+		}
+		arr = json_object_new_array();
+		list_for_each_safe(pos, tmp, &d->tunnel_list)
+			json_object_array_add(
+				arr, ctl_tunnel_json(list_entry(pos, struct tunnel, node), false));
+		*result = arr;
+		return 0;
+	}
+	if (!strcmp(argv[1], "sessions") || !strcmp(argv[1], "session")) {
+		if (id) {
+			struct session *s = session_find(d, id);
+
+			if (!s) {
+				snprintf(err, errlen, "no session %u", id);
+				return -ENOENT;
+			}
+			*result = ctl_session_json(s, true);
+			return 0;
+		}
+		arr = json_object_new_array();
+		list_for_each_safe(pos, tmp, &d->tunnel_list) {
+			struct tunnel *t = list_entry(pos, struct tunnel, node);
+			struct list_node *sp, *st;
+
+			list_for_each_safe(sp, st, &t->sessions)
+				json_object_array_add(
+					arr, ctl_session_json(
+						     list_entry(sp, struct session, tunnel_node),
+						     false));
+		}
+		*result = arr;
+		return 0;
+	}
+usage:
+	snprintf(err, errlen, "usage: show destinations|tunnels|sessions [ID]");
+	return -EINVAL;
+}
+
+static int ctl_close(void *arg, int argc, const char **argv, struct json_object **result,
+		     char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	char msg[128];
+	uint16_t id;
+
+	if (argc != 3)
+		goto usage;
+	if (!strcmp(argv[1], "destination")) {
+		struct destination *dst = destination_find(d, argv[2]);
+
+		if (!dst) {
+			snprintf(err, errlen, "no destination %s", argv[2]);
+			return -ENOENT;
+		}
+		snprintf(msg, sizeof(msg), "closing destination %s: %u tunnels", dst->name,
+			 dst->n_tunnels);
+		destination_close(dst);
+		*result = json_object_new_string(msg);
+		return 0;
+	}
+	if (ctl_parse_id(argv[2], &id) < 0) {
+		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
+		return -EINVAL;
+	}
+	if (!strcmp(argv[1], "tunnel")) {
+		struct tunnel *t = idtable_find(&d->tunnels, id);
+
+		if (!t || t->reaping) {
+			snprintf(err, errlen, "no tunnel %u", id);
+			return -ENOENT;
+		}
+		if (t->state == TUNNEL_CLOSING) {
+			snprintf(err, errlen, "tunnel %u is already closing", id);
+			return -EALREADY;
+		}
+		snprintf(msg, sizeof(msg), "closing tunnel %u: %u sessions", id, t->n_sessions);
+		tunnel_close(t, L2TP_STOPCCN_CLEAR, -1, "administrative close");
+		*result = json_object_new_string(msg);
+		return 0;
+	}
+	if (!strcmp(argv[1], "session")) {
+		struct session *s = session_find(d, id);
+
+		if (!s) {
+			snprintf(err, errlen, "no session %u", id);
+			return -ENOENT;
+		}
+		session_close(s, L2TP_CDN_ADMIN, -1, "administrative close", -1);
+		snprintf(msg, sizeof(msg), "closed session %u", id);
+		*result = json_object_new_string(msg);
+		return 0;
+	}
+usage:
+	snprintf(err, errlen, "usage: close destination NAME | tunnel ID | session ID");
+	return -EINVAL;
+}
+
+static int ctl_dial(void *arg, int argc, const char **argv, struct json_object **result,
+		    char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	struct destination *dst;
+	unsigned long count = 1;
+	uint16_t *ids;
+	int n;
+
+	if (argc < 2 || argc > 3) {
+		snprintf(err, errlen, "usage: dial NAME [COUNT]");
+		return -EINVAL;
+	}
+	if (argc == 3) {
+		char *end;
+
+		errno = 0;
+		count = strtoul(argv[2], &end, 10);
+		if (errno || *end || !count || count > DIAL_MAX || argv[2][0] == '-') {
+			snprintf(err, errlen, "bad count %s: a number 1-%d", argv[2], DIAL_MAX);
+			return -EINVAL;
+		}
+	}
+	dst = destination_find(d, argv[1]);
+	if (!dst) {
+		if (config_find_client(d->cfg, argv[1]))
+			snprintf(err, errlen, "client %s: not supported yet", argv[1]);
+		else
+			snprintf(err, errlen, "no destination %s", argv[1]);
+		return -ENOENT;
+	}
+	ids = calloc(count, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	n = destination_dial(dst, (unsigned)count, ids, err, errlen);
+	if (n > 0) {
+		struct json_object *arr = json_object_new_array();
+
+		for (int i = 0; i < n; i++)
+			json_object_array_add(arr, json_object_new_int(ids[i]));
+		*result = arr;
+		err[0] = '\0';
+		n = 0;
+	}
+	free(ids);
+	return n;
+}
+
+static int ctl_drain(void *arg, int argc, const char **argv, struct json_object **result,
+		     char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	struct json_object *o;
+
+	if (argc == 2 && !strcmp(argv[1], "on"))
+		d->draining = true;
+	else if (argc == 2 && !strcmp(argv[1], "off"))
+		d->draining = false;
+	else if (argc != 1) {
+		snprintf(err, errlen, "usage: drain on|off");
+		return -EINVAL;
+	}
+	if (argc == 2)
+		log_info(&d->log, "drain %s tunnels=%u sessions=%u", d->draining ? "on" : "off",
+			 d->n_tunnels, d->n_sessions);
+	o = json_object_new_object();
+	json_object_object_add(o, "draining", json_object_new_boolean(d->draining));
+	*result = o;
+	return 0;
+}
+
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+static struct json_object *ctl_by_code(const uint64_t *v, unsigned n)
+{
+	struct json_object *o = json_object_new_object();
+	char key[16];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%u", i);
+		add_u64(o, i ? key : "other", v[i]);
+	}
+	return o;
+}
+
+static int ctl_stats(void *arg, int argc, const char **argv, struct json_object **result,
+		     char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	const struct l2tpd_stats *s = &d->stats;
+	struct json_object *o = json_object_new_object(), *rx, *tx, *bad, *rt, *tun, *ses, *dat;
+	struct l2tp_rt_stats live = { 0 };
+	struct list_node *pos, *tmp;
+
+	(void)argc;
+	(void)argv;
+	(void)err;
+	(void)errlen;
+	list_for_each_safe(pos, tmp, &d->tunnel_list) {
+		const struct l2tp_rt_stats *st =
+			l2tp_rt_stats(list_entry(pos, struct tunnel, node)->rt);
+
+		live.retransmitted += st->retransmitted;
+		live.duplicates += st->duplicates;
+		live.out_of_order += st->out_of_order;
+		live.outside_window += st->outside_window;
+		live.zlb_sent += st->zlb_sent;
+		live.zlb_received += st->zlb_received;
+		live.queue_full += st->queue_full;
+	}
+	rx = json_object_new_object();
+	tx = json_object_new_object();
+	for (uint16_t t = 0; t < L2TP_MSG_TYPE_LIMIT; t++) {
+		if (t && !l2tp_msg_rule(t))
+			continue;
+		add_u64(rx, l2tp_msg_name(t), s->rx_msg[t]);
+		add_u64(tx, l2tp_msg_name(t), t ? s->tx_msg[t] : s->rt_zlb_sent + live.zlb_sent);
+	}
+	add_u64(rx, "unknown", s->rx_unknown_msg);
+	json_object_object_add(o, "messages_received", rx);
+	json_object_object_add(o, "messages_sent", tx);
+
+	bad = json_object_new_object();
+	for (int e = 1; e < L2TP_E_COUNT; e++)
+		if (s->malformed[e])
+			add_u64(bad, l2tp_strerror(e), s->malformed[e]);
+	add_u64(bad, "unknown_tunnel", s->unknown_tunnel);
+	add_u64(bad, "unknown_session", s->unknown_session);
+	add_u64(bad, "wrong_peer", s->wrong_peer);
+	json_object_object_add(o, "dropped", bad);
+
+	rt = json_object_new_object();
+	add_u64(rt, "retransmitted", s->rt_retransmitted + live.retransmitted);
+	add_u64(rt, "duplicates", s->rt_duplicates + live.duplicates);
+	add_u64(rt, "out_of_order", s->rt_out_of_order + live.out_of_order);
+	add_u64(rt, "outside_window", s->rt_outside_window + live.outside_window);
+	add_u64(rt, "zlb_sent", s->rt_zlb_sent + live.zlb_sent);
+	add_u64(rt, "zlb_received", s->rt_zlb_received + live.zlb_received);
+	add_u64(rt, "queue_full", s->rt_queue_full + live.queue_full);
+	json_object_object_add(o, "transport", rt);
+
+	tun = json_object_new_object();
+	add_u64(tun, "current", d->n_tunnels);
+	add_u64(tun, "half_open", d->n_half_open);
+	add_u64(tun, "established", s->tunnels_up);
+	add_u64(tun, "failed", s->tunnels_failed);
+	add_u64(tun, "peer_dead", s->tunnels_peer_dead);
+	add_u64(tun, "refused", s->tunnels_refused);
+	add_u64(tun, "half_open_refused", s->half_open_refused);
+	add_u64(tun, "auth_failures", s->auth_failures);
+	add_u64(tun, "tie_breaks_won", s->tie_breaks_won);
+	add_u64(tun, "tie_breaks_lost", s->tie_breaks_lost);
+	json_object_object_add(tun, "stopccn_sent", ctl_by_code(s->tunnels_down_sent, 8));
+	json_object_object_add(tun, "stopccn_received", ctl_by_code(s->tunnels_down_received, 8));
+	json_object_object_add(o, "tunnels", tun);
+
+	ses = json_object_new_object();
+	add_u64(ses, "current", d->n_sessions);
+	add_u64(ses, "established", s->sessions_up);
+	add_u64(ses, "failed", s->sessions_failed);
+	add_u64(ses, "refused", s->sessions_refused);
+	add_u64(ses, "wen_sent", s->wen_sent);
+	add_u64(ses, "wen_received", s->wen_received);
+	add_u64(ses, "sli_sent", s->sli_sent);
+	add_u64(ses, "sli_received", s->sli_received);
+	json_object_object_add(ses, "cdn_sent", ctl_by_code(s->sessions_down_sent, 12));
+	json_object_object_add(ses, "cdn_received", ctl_by_code(s->sessions_down_received, 12));
+	json_object_object_add(o, "sessions", ses);
+
+	dat = json_object_new_object();
+	add_u64(dat, "rx_packets", s->data_rx_packets);
+	add_u64(dat, "tx_packets", s->data_tx_packets);
+	add_u64(dat, "tx_errors", s->data_tx_errors);
+	json_object_object_add(o, "data", dat);
+	json_object_object_add(o, "draining", json_object_new_boolean(d->draining));
+	*result = o;
+	return 0;
+}
+
+static int ctl_reload(void *arg, int argc, const char **argv, struct json_object **result,
+		      char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	rc = l2tpd_reload(d, err, errlen);
+	if (rc < 0)
+		return rc;
+	*result = json_object_new_string("configuration reloaded");
+	return 0;
+}
+
+static int ctl_send(void *arg, int argc, const char **argv, struct json_object **result,
+		    char *err, size_t errlen)
+{
+	struct l2tpd *d = arg;
+	struct session *s;
+	uint16_t id;
+	bool sli;
+	int rc;
+
+	if (argc != 3 || (strcmp(argv[1], "sli") && strcmp(argv[1], "wen"))) {
+		snprintf(err, errlen, "usage: send sli|wen SESSION_ID");
+		return -EINVAL;
+	}
+	sli = !strcmp(argv[1], "sli");
+	if (ctl_parse_id(argv[2], &id) < 0) {
+		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
+		return -EINVAL;
+	}
+	s = session_find(d, id);
+	if (!s) {
+		snprintf(err, errlen, "no session %u", id);
+		return -ENOENT;
+	}
+	rc = sli ? session_send_sli(s) : session_send_wen(s);
+	if (rc == -EINVAL)
+		snprintf(err, errlen, "session %u: %s is sent by the %s side only, we are its %s", id,
+			 sli ? "SLI" : "WEN", sli ? "LNS" : "LAC", session_role_name(s));
+	else if (rc == -ENOTCONN)
+		snprintf(err, errlen, "session %u is not established", id);
+	if (rc < 0)
+		return rc;
+	*result = json_object_new_string(sli ? "SLI sent" : "WEN sent");
+	return 0;
+}
+
+int ctl_cmds_register(struct l2tpd *d)
+{
+	static const struct {
+		const char *verb;
+		ctl_handler_fn fn;
+	} cmds[] = {
+		{ "show", ctl_show },	  { "close", ctl_close },   { "dial", ctl_dial },
+		{ "drain", ctl_drain },	  { "stats", ctl_stats },   { "reload", ctl_reload },
+		{ "send", ctl_send },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		rc = ctl_register(d->ctl, cmds[i].verb, cmds[i].fn, d);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

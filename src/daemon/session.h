@@ -1,0 +1,120 @@
+/* L2TP sessions (calls): the four state machines of RFC 2661 §7.4 and
+ * §7.5 (LAC and LNS, incoming and outgoing), CDN teardown, WEN and SLI,
+ * and the data hook for the PPP layer. */
+#ifndef L2TPD_SESSION_H
+#define L2TPD_SESSION_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "l2tp/msg.h"
+#include "list.h"
+
+struct tunnel;
+struct l2tpd;
+
+enum session_kind {
+	SESSION_LAC_IC, /* we are the LAC, incoming call: ICRQ sent */
+	SESSION_LNS_IC, /* we are the LNS, incoming call: ICRQ received */
+	SESSION_LAC_OC, /* we are the LAC, outgoing call: OCRQ received */
+	SESSION_LNS_OC, /* we are the LNS, outgoing call: OCRQ sent */
+};
+
+enum session_state {
+	SESSION_WAIT_TUNNEL,    /* tunnel still in setup */
+	SESSION_WAIT_REPLY,     /* ICRQ or OCRQ sent */
+	SESSION_WAIT_CONNECT,   /* ICRP sent (LNS IC) or OCRP received (LNS OC) */
+	SESSION_WAIT_CS_ANSWER, /* OCRP sent (LAC OC) */
+	SESSION_ESTABLISHED,
+};
+
+/* What the LAC passed in ICCN (RFC 2661 §4.4.5), kept for the PPP layer. */
+enum {
+	SESSION_PROXY_INITIAL_LCP = 1 << 0,
+	SESSION_PROXY_LAST_SENT_LCP = 1 << 1,
+	SESSION_PROXY_LAST_RECV_LCP = 1 << 2,
+	SESSION_PROXY_AUTH = 1 << 3,
+};
+
+struct session;
+/* A data message for this session: payload is the PPP frame (address and
+ * control octets included when the peer sends them), valid for the call. */
+typedef void (*session_data_fn)(struct session *s, const uint8_t *payload, size_t len, void *arg);
+
+#define SESSION_USER_MAX 64
+
+struct session {
+	struct tunnel *t;
+	uint16_t id;
+	uint16_t peer_id;
+	enum session_kind kind;
+	enum session_state state;
+	uint32_t serial;
+	struct list_node tunnel_node;
+
+	bool seq_required;        /* Sequencing Required AVP seen or sent (§5.4) */
+	bool seq_on;              /* we send sequence numbers */
+	uint16_t data_ns;         /* next Ns we send */
+	uint16_t data_nr;         /* next Ns we expect */
+	uint32_t tx_connect_speed;
+	uint32_t framing_type;
+
+	uint8_t proxy;            /* SESSION_PROXY_* present in ICCN */
+	uint16_t proxy_auth_type;
+	char user[SESSION_USER_MAX]; /* Proxy Authen Name, later the PPP user */
+	char ip[48];                 /* the subscriber's address once PPP assigns one */
+
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_seq_lost, rx_seq_reordered;
+	uint64_t wen_received, sli_received;
+	ev_tstamp created;
+
+	session_data_fn data_cb;
+	void *data_arg;
+};
+
+/* A new incoming call from us as LAC on t (ICRQ now, or when t is up).
+ * NULL with *err: -EAGAIN over a limit, -ENOMEM. */
+struct session *session_new_lac_ic(struct tunnel *t, int *err);
+/* A new outgoing call from us as LNS on established t (OCRQ now). */
+struct session *session_new_lns_oc(struct tunnel *t, int *err);
+
+/* t reached established: sessions waiting for it start. */
+void session_tunnel_up(struct tunnel *t);
+/* Move the sessions waiting on from to to (failover to another peer),
+ * keeping their ids. */
+void session_move_waiting(struct tunnel *from, struct tunnel *to);
+/* A session-scoped control message (ICRQ..CDN, WEN, SLI) on t, parsed and
+ * validated; m is writable. */
+void session_input(struct tunnel *t, struct l2tp_msg *m);
+/* The peer sent a session-scoped message that we must refuse before
+ * understanding it (missing AVP, unknown mandatory AVP): CDN to the peer's
+ * session (from Assigned Session ID, or the header) and free ours. */
+void session_refuse(struct tunnel *t, const struct l2tp_msg *m, uint16_t result, int error,
+		    const char *message);
+
+/* Send CDN and free. error < 0 = no error code; q931 < 0 = no cause. */
+void session_close(struct session *s, uint16_t result, int error, const char *message, int q931);
+/* Free without a word to the peer (its tunnel went away). */
+void session_free(struct session *s, const char *why);
+
+/* Data path hooks (RFC 2661 §5.3, §5.4). */
+void session_set_data_cb(struct session *s, session_data_fn fn, void *arg);
+int session_send_data(struct session *s, const void *buf, size_t len);
+void session_data_input(struct session *s, const struct l2tp_header *h, const uint8_t *payload,
+			size_t len);
+
+/* WEN (from the LAC side) and SLI (from the LNS side): 0, or -EINVAL when
+ * we are on the wrong side, -ENOTCONN before the session is up. */
+int session_send_wen(struct session *s);
+int session_send_sli(struct session *s);
+
+struct session *session_find(struct l2tpd *d, uint16_t id);
+const char *session_state_name(enum session_state st);
+/* "lac" or "lns": our side of the call. */
+const char *session_role_name(const struct session *s);
+bool session_is_lac(const struct session *s);
+
+#endif

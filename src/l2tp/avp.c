@@ -86,8 +86,11 @@ static const struct l2tp_avp_rule avp_rules[L2TP_AVP_TYPE_LIMIT] = {
     /* §4.4.6 */
     AVP_RULE(L2TP_AVP_CALL_ERRORS, "Call Errors", true, L2TP_HIDE_MAY, 26, 26),
     AVP_RULE(L2TP_AVP_ACCM, "ACCM", true, L2TP_HIDE_MAY, 10, 10),
-    /* RFC 3145 §2: M MUST be 0, value at least 11 octets, may be hidden. */
-    AVP_RULE(L2TP_AVP_PPP_DISCONNECT_CAUSE, "PPP Disconnect Cause Code", false, L2TP_HIDE_MAY, 11,
+    /* RFC 3145 §2: M MUST be 0, may be hidden. One sentence says the
+     * Value is at least 11 octets, but the figure (code 2, protocol 2,
+     * direction 1) and the Length definition ("the entire attribute ...
+     * at least 11") agree on 6 + 5: peers send 5-octet values. */
+    AVP_RULE(L2TP_AVP_PPP_DISCONNECT_CAUSE, "PPP Disconnect Cause Code", false, L2TP_HIDE_MAY, 5,
              AVP_VALUE_MAX),
 };
 

@@ -10,7 +10,8 @@
 
 /* Hide value (vlen octets) of AVP attr_type: writes the Hidden AVP Subformat
  * (2-octet original length, value, pad octets of padding) encrypted into
- * out. Returns the octets written (2 + vlen + pad) or -L2TP_E_NOSPACE. */
+ * out. Returns the octets written (2 + vlen + pad), -L2TP_E_NOSPACE, or
+ * -L2TP_E_INVALID for a value too long to describe in 16 bits. */
 int l2tp_hide(uint16_t attr_type, const struct l2tp_secret *secret, const uint8_t *vector,
 	      size_t vector_len, const uint8_t *value, size_t vlen, const uint8_t *padding,
 	      size_t pad, uint8_t *out, size_t cap);

@@ -85,7 +85,8 @@ static const struct rfc_avp rfc_avps[] = {
     {L2TP_AVP_PRIVATE_GROUP_ID, false, true, 6, 0},
     {L2TP_AVP_RX_CONNECT_SPEED, false, true, 10, 10},
     {L2TP_AVP_SEQUENCING_REQUIRED, true, false, 6, 6},
-    {L2TP_AVP_PPP_DISCONNECT_CAUSE, false, true, 17, 0},
+    /* RFC 3145 §2: the entire AVP is at least 11 octets (value 5). */
+    {L2TP_AVP_PPP_DISCONNECT_CAUSE, false, true, 11, 0},
 };
 
 static bool known_type(unsigned t)

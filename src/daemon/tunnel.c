@@ -192,9 +192,11 @@ void tunnel_builder(struct tunnel *t, struct l2tp_builder *b, uint8_t *buf, size
 static void tunnel_put(struct tunnel *t, struct l2tp_builder *b, uint16_t type, const void *v,
 		       size_t len)
 {
-	b->hide = t->p.hide_avps && (!t->p.hide_max_len || len <= t->p.hide_max_len);
+	bool hide = b->hide; /* the message's policy (SCCRQ hides nothing) */
+
+	b->hide = hide && (!t->p.hide_max_len || len <= t->p.hide_max_len);
 	l2tp_builder_put(b, type, v, len);
-	b->hide = t->p.hide_avps;
+	b->hide = hide;
 }
 
 int tunnel_send_msg(struct tunnel *t, struct l2tp_builder *b, uint16_t type)
@@ -274,9 +276,16 @@ fail:
 	return NULL;
 }
 
+/* The AVPs SCCRQ and SCCRP share. Nothing in these two messages is hidden,
+ * whatever hide_avps says: the peer picks the shared secret by the Host Name
+ * they carry, and may only look it up after parsing the whole message
+ * (xl2tpd does, and drops the tunnel on a hidden AVP there). Hiding starts
+ * with SCCCN and applies to every message after. */
 static void tunnel_put_common(struct tunnel *t, struct l2tp_builder *b)
 {
 	const char *host = t->d->cfg->global.hostname ? t->d->cfg->global.hostname : "l2tpd";
+
+	b->hide = false;
 
 	l2tp_builder_put_u16(b, L2TP_AVP_PROTOCOL_VERSION, L2TP_PROTOCOL_VERSION);
 	l2tp_builder_put_u32(b, L2TP_AVP_FRAMING_CAPABILITIES,
@@ -615,6 +624,13 @@ static void tunnel_on_stopccn(struct tunnel *t, struct l2tp_msg *m)
 
 	l2tp_msg_result(m, &r);
 	log_sanitize(text, sizeof(text), r.message, r.message_len);
+	/* §4.4.3: a StopCCN refusing our SCCRQ carries the peer's Assigned
+	 * Tunnel ID so that we can address our acknowledgement to it; without
+	 * this our ZLB goes to tunnel 0 and the peer retransmits until it gives up. */
+	if (!t->peer_id && (m->present & L2TP_AVP_BIT(L2TP_AVP_ASSIGNED_TUNNEL_ID))) {
+		t->peer_id = l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_TUNNEL_ID);
+		l2tp_rt_set_peer_tunnel(t->rt, t->peer_id);
+	}
 	t->stop_result = r.result;
 	t->d->stats.tunnels_down_received[r.result < 8 ? r.result : 0]++;
 	log_info(tlog(t),

@@ -26,16 +26,6 @@
 
 #include "seq.h"
 
-/* The control header has a fixed layout (§3.1: L and S set, O clear):
- * flags/ver, Length, Tunnel ID, Session ID, Ns, Nr, 16 bits each. */
-#define RT_OFF_FLAGS     0
-#define RT_OFF_LENGTH    2
-#define RT_OFF_TUNNEL    4
-#define RT_OFF_SESSION   6
-#define RT_OFF_NS        8
-#define RT_OFF_NR        10
-#define RT_CONTROL_FLAGS (L2TP_FLAG_T | L2TP_FLAG_L | L2TP_FLAG_S | L2TP_VERSION)
-
 /* §5.8: a received Ns in the 32768 values up to next_nr - 1 is a duplicate.
  * Windows beyond half the sequence space would make new and old
  * indistinguishable, on both sides, so neither window may exceed it. */
@@ -86,12 +76,6 @@ struct l2tp_rt {
 	bool ack_pending; /* next_nr not yet sent to the peer */
 	uint64_t ack_deadline;
 };
-
-static void rt_put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static struct rt_msg *rt_msg_at(const struct l2tp_rt *rt, size_t i)
 {
@@ -183,23 +167,14 @@ void l2tp_rt_set_peer_window(struct l2tp_rt *rt, uint16_t window)
 		rt->cwnd = rt->peer_window;
 }
 
-static void rt_put_sequence(uint8_t *buf, uint16_t ns, uint16_t nr)
-{
-	rt_put_u16(buf + RT_OFF_NS, ns);
-	rt_put_u16(buf + RT_OFF_NR, nr);
-}
-
 /* A ZLB ACK (§5.8): header only; Ns is the next one we will use and is not
  * consumed, Nr is what we expect next. */
 static void rt_send_zlb(struct l2tp_rt *rt)
 {
 	uint8_t zlb[L2TP_CONTROL_HEADER_LEN];
 
-	rt_put_u16(zlb + RT_OFF_FLAGS, RT_CONTROL_FLAGS);
-	rt_put_u16(zlb + RT_OFF_LENGTH, L2TP_CONTROL_HEADER_LEN);
-	rt_put_u16(zlb + RT_OFF_TUNNEL, rt->peer_tunnel);
-	rt_put_u16(zlb + RT_OFF_SESSION, 0);
-	rt_put_sequence(zlb, (uint16_t)(rt->una + rt->sent_count), rt->next_nr);
+	l2tp_header_put_control(zlb, rt->peer_tunnel, 0, (uint16_t)(rt->una + rt->sent_count),
+				rt->next_nr);
 	rt->ack_pending = false;
 	rt->stats.zlb_sent++;
 	rt->ops.transmit(rt->ops.ctx, zlb, sizeof(zlb));
@@ -223,7 +198,7 @@ static void rt_pump(struct l2tp_rt *rt, uint64_t now)
 			rt->stats.sent++;
 		}
 		m->sent_at = now;
-		rt_put_sequence(buf, (uint16_t)(rt->una + i), rt->next_nr);
+		l2tp_header_set_sequence(buf, (uint16_t)(rt->una + i), rt->next_nr);
 		/* It carries the current Nr: no ZLB needed for it. */
 		rt->ack_pending = false;
 		/* m may move if transmit() sends (the ring grows); buf does not. */

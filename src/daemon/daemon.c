@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -18,9 +19,16 @@
 
 #define L2TPD_STOP_GRACE 3.0 /* seconds to wait for StopCCN acks at shutdown */
 
+/* The transport's and PPP's clock. Monotonic, not ev_now(): libev's loop
+ * time follows the wall clock, and an NTP step would fire or stall every
+ * retransmission deadline at once. */
 uint64_t l2tpd_now_ms(const struct l2tpd *d)
 {
-	return (uint64_t)(ev_now(d->loop) * 1000.0);
+	struct timespec ts;
+
+	(void)d;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 void l2tpd_random(void *buf, size_t len)

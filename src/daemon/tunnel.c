@@ -54,6 +54,8 @@ void tunnel_params_from_config(struct tunnel_params *p, const struct config_tunn
 	p->rt.retransmit_cap_ms = (ct->retransmit_cap ? ct->retransmit_cap : 8) * 1000;
 	p->rt.retransmit_max = ct->retransmit_max ? ct->retransmit_max : 5;
 	p->rt.ack_delay_ms = 100;
+	/* Ack at once at half the window we advertise: see l2tp_rt_config. */
+	p->rt.ack_every = p->rt.receive_window / 2 ? p->rt.receive_window / 2 : 1;
 	p->rt.max_queued = 16384;
 	p->max_sessions = max_sessions ? max_sessions : 65535;
 }

@@ -26,6 +26,7 @@ struct l2tp_rt_config {
 	uint32_t retransmit_cap_ms;     /* ... up to this */
 	unsigned retransmit_max;        /* retries of one message before the peer is dead */
 	uint32_t ack_delay_ms;          /* wait this long for a message to carry an ack before a ZLB */
+	uint16_t ack_every;             /* ...but ack at once when this many are unacked (0 = never) */
 	size_t max_queued;              /* messages waiting for the window; beyond it send fails */
 };
 

@@ -943,6 +943,54 @@ static void test_max_retries_peer_dead_once(void **state)
 /* Delayed ack: one ZLB ack_delay_ms after the first unacknowledged
  * delivery (later ones do not push it back); Ns not consumed; tunnel id the
  * peer's, session 0. */
+/* ack_every: a burst the receiver has no reply to is acknowledged as soon
+ * as that many messages are unacked, not after the delay; fewer still wait
+ * for the delayed ZLB, and a reply resets the count. */
+static void test_ack_every(void **state)
+{
+	struct world *w = *state;
+	struct ep *a = &w->a;
+	struct l2tp_rt_config cfg = default_config();
+
+	cfg.receive_window = 8;
+	cfg.ack_every = 3;
+	ep_init(a, &cfg, TUNNEL_B);
+	a->now = 1000;
+	hand_msg(a, 0, 0, 0);
+	hand_msg(a, 1, 0, 1);
+	assert_int_equal(a->ntx, 0);
+	assert_int_equal(l2tp_rt_next_deadline(a->rt), 1100);
+	hand_msg(a, 2, 0, 2); /* the third: acked at once */
+	assert_int_equal(a->ntx, 1);
+	assert_true(tx_is_zlb(a, 0));
+	assert_int_equal(tx_nr(a, 0), 3);
+	assert_int_equal(l2tp_rt_next_deadline(a->rt), L2TP_RT_NO_DEADLINE);
+
+	/* Two more: below the threshold, the delayed ZLB acks them. */
+	a->now = 2000;
+	hand_msg(a, 3, 0, 3);
+	hand_msg(a, 4, 0, 4);
+	assert_int_equal(a->ntx, 1);
+	l2tp_rt_tick(a->rt, 2100);
+	assert_int_equal(a->ntx, 2);
+	assert_true(tx_is_zlb(a, 1));
+	assert_int_equal(tx_nr(a, 1), 5);
+
+	/* One more, then a message of ours carries the ack: the count restarts. */
+	a->now = 3000;
+	hand_msg(a, 5, 0, 5);
+	assert_int_equal(ep_send(a), 0);
+	assert_int_equal(tx_nr(a, 2), 6);
+	hand_msg(a, 6, 0, 6);
+	hand_msg(a, 7, 0, 7);
+	assert_int_equal(a->ntx, 3); /* two unacked: no ZLB yet */
+	hand_msg(a, 8, 0, 8);
+	assert_int_equal(a->ntx, 4);
+	assert_true(tx_is_zlb(a, 3));
+	assert_int_equal(tx_nr(a, 3), 9);
+	assert_int_equal(a->ndelivered, 9);
+}
+
 static void test_delayed_zlb(void **state)
 {
 	struct world *w = *state;
@@ -1435,6 +1483,7 @@ int main(void)
 	    T(test_retransmission_carries_latest_nr),
 	    T(test_max_retries_peer_dead_once),
 	    T(test_delayed_zlb),
+	    T(test_ack_every),
 	    T(test_piggyback_cancels_zlb),
 	    T(test_max_queued),
 	    T(test_reentrant_send_from_deliver),

@@ -17,210 +17,31 @@
 #include "ppp/chap.h"
 #include "ppp/internal.h"
 #include "ppp/ppp.h"
+#include "ppp_hand_peer.h"
 
-#define MAX_OUT   256
-#define FRAME_CAP 2100
-#define T0        1000
+/* The last request verified; its pointers are valid in the call only,
+ * so the name is kept. */
+static struct ppp_auth_request verified;
+static char verified_user[256];
 
-struct frame {
-	uint8_t buf[FRAME_CAP];
-	size_t len;
-};
-
-static struct h {
-	struct ppp *ppp;
-	struct ppp_config cfg;
-	struct frame out[MAX_OUT];
-	int nout;
-	uint64_t rng;
-	uint64_t now;
-	bool loop; /* what the link sends comes back to it */
-	int up4, up6, down, ncp_down, verifies, data;
-	struct ppp_cause cause;
-	struct ppp_auth_request req; /* pointers valid in the call only ... */
-	char user[256];              /* ... so the name is kept here */
-	const char *secret;
-} h;
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static void cb_random(void *ctx, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	(void)ctx;
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)xorshift(&h.rng);
-}
-
-static void cb_send(void *ctx, const uint8_t *frame, size_t len)
-{
-	(void)ctx;
-	assert_true(h.nout < MAX_OUT);
-	assert_true(len <= FRAME_CAP);
-	memcpy(h.out[h.nout].buf, frame, len);
-	h.out[h.nout++].len = len;
-}
-
-static void cb_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len)
-{
-	(void)ctx, (void)proto, (void)pkt, (void)len;
-	h.data++;
-}
-
-static void cb_up(void *ctx, const struct ppp_net *net)
-{
-	(void)ctx;
-	if (net->proto == PPP_PROTO_IPCP)
-		h.up4++;
-	else
-		h.up6++;
-}
-
-static void cb_ncp_down(void *ctx, uint16_t proto)
-{
-	(void)ctx, (void)proto;
-	h.ncp_down++;
-}
-
-static void cb_down(void *ctx, const struct ppp_cause *cause)
-{
-	(void)ctx;
-	h.down++;
-	h.cause = *cause;
-}
-
-static void cb_verify(void *ctx, const struct ppp_auth_request *req)
+static void cb_verify(const struct ppp_auth_request *req)
 {
 	uint8_t authresp[20];
 	bool ok;
 
-	(void)ctx;
-	h.verifies++;
-	h.req = *req;
-	snprintf(h.user, sizeof(h.user), "%s", req->user);
-	h.req.user = h.user;
+	verified = *req;
+	snprintf(verified_user, sizeof(verified_user), "%s", req->user);
+	verified.user = verified_user;
 	ok = ppp_auth_check(req, h.secret, authresp);
 	assert_true(req->proxied);
 	ppp_auth_result(h.ppp, ok, NULL, authresp, h.now);
 }
 
-static const struct ppp_ops ops = {
-    .send = cb_send,
-    .data = cb_data,
-    .up = cb_up,
-    .ncp_down = cb_ncp_down,
-    .down = cb_down,
-    .verify = cb_verify,
-    .random = cb_random,
-};
-
-static struct in_addr ip(const char *s)
+/* The hand-played peer, answering authentication with cb_verify. */
+static void lcp_init(enum ppp_role role)
 {
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
-static void h_init(enum ppp_role role)
-{
-	memset(&h, 0, sizeof(h));
-	h.rng = 0xdeadbeefcafef00dull;
-	h.now = T0;
-	h.secret = "wonderland";
-	ppp_config_init(&h.cfg, role);
-	memset(h.cfg.auth, 0, sizeof(h.cfg.auth));
-}
-
-static void h_new(void)
-{
-	h.ppp = ppp_new(&h.cfg, &ops, NULL);
-	assert_non_null(h.ppp);
-	ppp_set_ipv4(h.ppp, ip("10.0.0.1"), ip("10.0.0.2"));
-	ppp_set_credentials(h.ppp, "alice", "wonderland");
-}
-
-static void h_free(void)
-{
-	ppp_free(h.ppp);
-	h.ppp = NULL;
-}
-
-/* The peer's frame: Address, Control, Protocol, then a control packet. */
-static void peer_send(uint16_t proto, uint8_t code, uint8_t id, const void *data, size_t len)
-{
-	uint8_t f[FRAME_CAP];
-
-	f[0] = 0xff;
-	f[1] = 0x03;
-	ppp_put16(f + 2, proto);
-	f[4] = code;
-	f[5] = id;
-	ppp_put16(f + 6, (uint16_t)(4 + len));
-	if (len)
-		memcpy(f + 8, data, len);
-	ppp_input(h.ppp, f, 8 + len, h.now);
-}
-
-/* The last frame sent of proto and code: its control packet, or NULL. */
-static const uint8_t *sent(uint16_t proto, uint8_t code, size_t *len)
-{
-	for (int i = h.nout - 1; i >= 0; i--) {
-		const uint8_t *f = h.out[i].buf;
-		size_t off = (f[0] == 0xff && f[1] == 0x03) ? 2 : 0;
-		uint16_t p = (f[off] & 1) ? f[off] : ppp_get16(f + off);
-
-		off += (f[off] & 1) ? 1 : 2;
-		if (p == proto && f[off] == code) {
-			if (len)
-				*len = h.out[i].len - off;
-			return f + off;
-		}
-	}
-	return NULL;
-}
-
-static int count(uint16_t proto, uint8_t code)
-{
-	int n = 0;
-
-	for (int i = 0; i < h.nout; i++) {
-		const uint8_t *f = h.out[i].buf;
-		size_t off = (f[0] == 0xff && f[1] == 0x03) ? 2 : 0;
-		uint16_t p = (f[off] & 1) ? f[off] : ppp_get16(f + off);
-
-		off += (f[off] & 1) ? 1 : 2;
-		n += p == proto && f[off] == code;
-	}
-	return n;
-}
-
-/* Ack the link's last request of proto (its options, unchanged). */
-static void peer_ack(uint16_t proto)
-{
-	size_t len;
-	const uint8_t *req = sent(proto, PPP_CONF_REQ, &len);
-
-	assert_non_null(req);
-	peer_send(proto, PPP_CONF_ACK, req[1], req + 4, len - 4);
-}
-
-/* LCP Opened with the peer's options. */
-static void lcp_up(const uint8_t *opts, size_t len)
-{
-	if (ppp_state(h.ppp, PPP_PROTO_LCP) == PPP_FSM_INITIAL)
-		assert_int_equal(ppp_start(h.ppp, h.now), 0);
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 0x10, opts, len);
-	assert_non_null(sent(PPP_PROTO_LCP, PPP_CONF_ACK, NULL));
-	peer_ack(PPP_PROTO_LCP);
-	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_OPENED);
+	ph_init(role);
+	h.verify = cb_verify;
 }
 
 static const uint8_t magic_opt[] = {PPP_LCP_OPT_MAGIC, 6, 0x01, 0x02, 0x03, 0x04};
@@ -233,20 +54,20 @@ static void test_protocol_reject_sent(void **state)
 	size_t len;
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
-	h_new();
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
 	ppp_start(h.ppp, h.now);
 	/* §5.7: only in Opened; dropped before */
-	peer_send(0x80fd, PPP_CONF_REQ, 1, NULL, 0);
-	assert_null(sent(PPP_PROTO_LCP, PPP_PROTO_REJ, NULL));
+	ph_peer_send(0x80fd, PPP_CONF_REQ, 1, NULL, 0);
+	assert_null(ph_sent(PPP_PROTO_LCP, PPP_PROTO_REJ, NULL));
 	assert_int_equal(ppp_stats(h.ppp)->rx_discarded, 1);
-	h_free();
+	ph_free();
 
-	h_init(PPP_ROLE_SERVER);
-	h_new();
-	lcp_up(mru200, sizeof(mru200));
-	peer_send(0x80fd, PPP_CONF_REQ, 7, "\x11\x22", 2); /* CCP */
-	p = sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
+	ph_lcp_up(mru200, sizeof(mru200));
+	ph_peer_send(0x80fd, PPP_CONF_REQ, 7, "\x11\x22", 2); /* CCP */
+	p = ph_sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
 	assert_non_null(p);
 	assert_int_equal(len, 4 + 2 + 6);
 	assert_int_equal(ppp_get16(p + 4), 0x80fd);
@@ -254,18 +75,18 @@ static void test_protocol_reject_sent(void **state)
 	assert_int_equal(ppp_stats(h.ppp)->rx_proto_rejected, 1);
 	/* truncated to the peer's MRU, with a new Identifier each time */
 	memset(big, 0x5a, sizeof(big));
-	peer_send(0x4021, 1, 1, big, sizeof(big));
-	p = sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
+	ph_peer_send(0x4021, 1, 1, big, sizeof(big));
+	p = ph_sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
 	assert_int_equal(len, 200);
 	assert_int_equal(ppp_get16(p + 2), 200);
 	assert_int_equal(ppp_get16(p + 4), 0x4021);
-	assert_int_equal(count(PPP_PROTO_LCP, PPP_PROTO_REJ), 2);
+	assert_int_equal(ph_count(PPP_PROTO_LCP, PPP_PROTO_REJ), 2);
 	/* IPV6CP while disabled: rejected as well */
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, NULL, 0);
-	p = sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, NULL, 0);
+	p = ph_sent(PPP_PROTO_LCP, PPP_PROTO_REJ, &len);
 	assert_int_equal(ppp_get16(p + 4), PPP_PROTO_IPV6CP);
 	assert_int_equal(h.down, 0);
-	h_free();
+	ph_free();
 }
 
 /* A Protocol-Reject of an NCP stops that NCP, not the link; with no NCP
@@ -275,44 +96,44 @@ static void test_protocol_reject_received(void **state)
 	uint8_t rej[2];
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.ipv6 = true;
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
-	assert_non_null(sent(PPP_PROTO_IPCP, PPP_CONF_REQ, NULL));
-	assert_non_null(sent(PPP_PROTO_IPV6CP, PPP_CONF_REQ, NULL));
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
+	assert_non_null(ph_sent(PPP_PROTO_IPCP, PPP_CONF_REQ, NULL));
+	assert_non_null(ph_sent(PPP_PROTO_IPV6CP, PPP_CONF_REQ, NULL));
 	ppp_put16(rej, PPP_PROTO_IPV6CP);
-	peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 3, rej, 2);
+	ph_peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 3, rej, 2);
 	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_IPV6CP), PPP_FSM_STOPPED);
 	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_OPENED);
 	assert_int_equal(h.down, 0);
 	/* IPCP still comes up */
-	peer_ack(PPP_PROTO_IPCP);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, "\x03\x06\x0a\x00\x00\x02", 6);
+	ph_peer_ack(PPP_PROTO_IPCP);
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, "\x03\x06\x0a\x00\x00\x02", 6);
 	assert_int_equal(h.up4, 1);
 	/* then IPCP rejected too: nothing left to carry */
 	ppp_put16(rej, PPP_PROTO_IPCP);
-	peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 4, rej, 2);
+	ph_peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 4, rej, 2);
 	assert_int_equal(h.ncp_down, 1);
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_NETWORK); /* IPCP Stopping first */
 	h.now += 3000;
 	ppp_tick(h.ppp, h.now); /* IPCP Terminate-Request, again rejected */
-	peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 5, rej, 2);
+	ph_peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 5, rej, 2);
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_TERMINATE);
-	assert_non_null(sent(PPP_PROTO_LCP, PPP_TERM_REQ, NULL));
-	peer_send(PPP_PROTO_LCP, PPP_TERM_ACK, 1, NULL, 0);
+	assert_non_null(ph_sent(PPP_PROTO_LCP, PPP_TERM_REQ, NULL));
+	ph_peer_send(PPP_PROTO_LCP, PPP_TERM_ACK, 1, NULL, 0);
 	assert_int_equal(h.down, 1);
 	assert_int_equal(h.cause.code, PPP_CAUSE_NO_NCP);
-	h_free();
+	ph_free();
 
 	/* A Protocol-Reject of LCP itself is catastrophic (RXJ-). */
-	h_init(PPP_ROLE_SERVER);
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	ppp_put16(rej, PPP_PROTO_LCP);
-	peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 3, rej, 2);
+	ph_peer_send(PPP_PROTO_LCP, PPP_PROTO_REJ, 3, rej, 2);
 	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_STOPPING);
-	h_free();
+	ph_free();
 }
 
 /* §5.8: an Echo-Reply with our Magic-Number and the peer's data; nothing
@@ -324,28 +145,28 @@ static void test_echo(void **state)
 	size_t len;
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
-	h_new();
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
 	ppp_start(h.ppp, h.now);
-	peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x77, data, sizeof(data));
-	assert_null(sent(PPP_PROTO_LCP, PPP_ECHO_REP, NULL));
-	lcp_up(magic_opt, sizeof(magic_opt));
-	peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x77, data, sizeof(data));
-	p = sent(PPP_PROTO_LCP, PPP_ECHO_REP, &len);
+	ph_peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x77, data, sizeof(data));
+	assert_null(ph_sent(PPP_PROTO_LCP, PPP_ECHO_REP, NULL));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
+	ph_peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x77, data, sizeof(data));
+	p = ph_sent(PPP_PROTO_LCP, PPP_ECHO_REP, &len);
 	assert_non_null(p);
 	assert_int_equal(p[1], 0x77);
 	assert_int_equal(len, 12);
 	assert_int_equal(ppp_get32(p + 4), h.ppp->lcp.magic);
 	assert_memory_equal(p + 8, "ping", 4);
 	/* too short for a Magic-Number: dropped */
-	peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x78, data, 3);
-	assert_int_equal(sent(PPP_PROTO_LCP, PPP_ECHO_REP, NULL)[1], 0x77);
+	ph_peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x78, data, 3);
+	assert_int_equal(ph_sent(PPP_PROTO_LCP, PPP_ECHO_REP, NULL)[1], 0x77);
 	/* our own number: looped back */
 	ppp_put32(data, h.ppp->lcp.magic);
-	peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x79, data, sizeof(data));
+	ph_peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 0x79, data, sizeof(data));
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_TERMINATE);
 	assert_int_equal(h.ppp->cause.code, PPP_CAUSE_LOOPBACK);
-	h_free();
+	ph_free();
 }
 
 /* §6.4: a link wired to itself sees its own Configure-Requests; the
@@ -353,12 +174,12 @@ static void test_echo(void **state)
 static void test_magic_loopback(void **state)
 {
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
-	h_new();
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
 	ppp_start(h.ppp, h.now);
-	for (int i = 0; i < MAX_OUT - 1 && !h.down; i++) {
+	for (int i = 0; i < PH_MAX_OUT - 1 && !h.down; i++) {
 		if (i < h.nout) {
-			struct frame f = h.out[i];
+			struct ph_frame f = h.out[i];
 
 			ppp_input(h.ppp, f.buf, f.len, h.now);
 		} else {
@@ -369,7 +190,7 @@ static void test_magic_loopback(void **state)
 	assert_int_equal(h.down, 1);
 	assert_int_equal(h.cause.code, PPP_CAUSE_LOOPBACK);
 	assert_int_equal(h.cause.proto, PPP_PROTO_LCP);
-	h_free();
+	ph_free();
 }
 
 /* RFC 1661 §6.5, §6.6, RFC 1662 §3.2: the peer's PFC and ACFC shorten our
@@ -380,11 +201,11 @@ static void test_compression(void **state)
 	uint8_t hdr[4], frame[16];
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
-	h_new();
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
 	assert_int_equal(ppp_data_header(h.ppp, PPP_PROTO_IP, hdr), 4);
 	assert_memory_equal(hdr, "\xff\x03\x00\x21", 4);
-	lcp_up(opts, sizeof(opts));
+	ph_lcp_up(opts, sizeof(opts));
 	assert_int_equal(ppp_data_header(h.ppp, PPP_PROTO_IP, hdr), 1);
 	assert_int_equal(hdr[0], 0x21);
 	assert_int_equal(ppp_data_header(h.ppp, PPP_PROTO_IPV6, hdr), 1);
@@ -392,11 +213,11 @@ static void test_compression(void **state)
 	/* IPCP's request went out without Address and Control */
 	assert_int_equal(h.out[h.nout - 1].buf[0], 0x80);
 	/* LCP never compressed */
-	peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 1, "\0\0\0\0", 4);
+	ph_peer_send(PPP_PROTO_LCP, PPP_ECHO_REQ, 1, "\0\0\0\0", 4);
 	assert_memory_equal(h.out[h.nout - 1].buf, "\xff\x03\xc0\x21", 4);
 	/* IPCP up, then an IPv4 packet with a one-octet header */
-	peer_ack(PPP_PROTO_IPCP);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, "\x03\x06\x0a\x00\x00\x02", 6);
+	ph_peer_ack(PPP_PROTO_IPCP);
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, "\x03\x06\x0a\x00\x00\x02", 6);
 	assert_int_equal(h.up4, 1);
 	memcpy(frame, "\x21\x45\x00", 3);
 	ppp_input(h.ppp, frame, 3, h.now);
@@ -405,7 +226,7 @@ static void test_compression(void **state)
 	memcpy(frame, "\xff\x03\x21\x45", 4);
 	ppp_input(h.ppp, frame, 4, h.now);
 	assert_int_equal(h.data, 3);
-	h_free();
+	ph_free();
 }
 
 /* Frames from the network are never trusted. */
@@ -424,8 +245,8 @@ static void test_malformed_frames(void **state)
 	int nout;
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
-	h_new();
+	lcp_init(PPP_ROLE_SERVER);
+	ph_new();
 	ppp_input(h.ppp, f, 0, h.now); /* not started: discarded */
 	ppp_start(h.ppp, h.now);
 	nout = h.nout;
@@ -437,12 +258,12 @@ static void test_malformed_frames(void **state)
 	assert_int_equal(ppp_stats(h.ppp)->rx_malformed, 7);
 	assert_int_equal(h.nout, nout);
 	/* IP before IPCP is Opened: counted, not delivered */
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	memcpy(f, "\x00\x21\x45\x00", 4);
 	ppp_input(h.ppp, f, 4, h.now);
 	assert_int_equal(h.data, 0);
 	assert_int_equal(ppp_stats(h.ppp)->rx_data_dropped, 1);
-	h_free();
+	ph_free();
 }
 
 /* The server judges the peer's LCP options. */
@@ -470,26 +291,26 @@ static void test_server_lcp_options(void **state)
 	size_t len;
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.auth[0] = PPP_AUTH_MSCHAPV2;
-	h_new();
+	ph_new();
 	ppp_start(h.ppp, h.now);
 	/* our request offers MS-CHAPv2: c223, algorithm 0x81 */
-	p = sent(PPP_PROTO_LCP, PPP_CONF_REQ, &len);
+	p = ph_sent(PPP_PROTO_LCP, PPP_CONF_REQ, &len);
 	assert_memory_equal(p + 4, "\x03\x05\xc2\x23\x81", 5);
 	/* MRU too small and Magic-Number zero: Nak'd; ACCM accepted */
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, req, sizeof(req));
-	p = sent(PPP_PROTO_LCP, PPP_CONF_NAK, &len);
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, req, sizeof(req));
+	p = ph_sent(PPP_PROTO_LCP, PPP_CONF_NAK, &len);
 	assert_non_null(p);
 	assert_int_equal(len, 4 + 4 + 6);
 	assert_memory_equal(p + 4, "\x01\x04\x00\x80\x05\x06", 6);
 	assert_int_not_equal(ppp_get32(p + 10), 0);
 	/* Callback and a request that we authenticate: rejected, in order */
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 2, req2, sizeof(req2));
-	p = sent(PPP_PROTO_LCP, PPP_CONF_REJ, &len);
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 2, req2, sizeof(req2));
+	p = ph_sent(PPP_PROTO_LCP, PPP_CONF_REJ, &len);
 	assert_int_equal(len, 4 + 3 + 4);
 	assert_memory_equal(p + 4, "\x0d\x03\x06\x03\x04\xc0\x23", 7);
-	h_free();
+	ph_free();
 }
 
 /* The client takes the method the server asks for if it may, and Naks with
@@ -503,29 +324,29 @@ static void test_client_auth_option(void **state)
 	size_t len;
 
 	(void)state;
-	h_init(PPP_ROLE_CLIENT);
+	lcp_init(PPP_ROLE_CLIENT);
 	h.cfg.auth[0] = PPP_AUTH_MSCHAPV2;
-	h_new();
+	ph_new();
 	ppp_start(h.ppp, h.now);
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, chap, sizeof(chap));
-	p = sent(PPP_PROTO_LCP, PPP_CONF_NAK, &len);
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, chap, sizeof(chap));
+	p = ph_sent(PPP_PROTO_LCP, PPP_CONF_NAK, &len);
 	assert_int_equal(len, 9);
 	assert_memory_equal(p + 4, mschap, sizeof(mschap));
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 2, eap, sizeof(eap));
-	assert_int_equal(count(PPP_PROTO_LCP, PPP_CONF_NAK), 2);
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 3, mschap, sizeof(mschap));
-	assert_non_null(sent(PPP_PROTO_LCP, PPP_CONF_ACK, NULL));
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 2, eap, sizeof(eap));
+	assert_int_equal(ph_count(PPP_PROTO_LCP, PPP_CONF_NAK), 2);
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 3, mschap, sizeof(mschap));
+	assert_non_null(ph_sent(PPP_PROTO_LCP, PPP_CONF_ACK, NULL));
 	assert_int_equal(ppp_auth_method(h.ppp), PPP_AUTH_MSCHAPV2);
-	h_free();
+	ph_free();
 
 	/* without credentials the option is rejected */
-	h_init(PPP_ROLE_CLIENT);
+	lcp_init(PPP_ROLE_CLIENT);
 	h.cfg.auth[0] = PPP_AUTH_MSCHAPV2;
-	h.ppp = ppp_new(&h.cfg, &ops, NULL);
+	h.ppp = ppp_new(&h.cfg, &ph_ops, NULL);
 	ppp_start(h.ppp, h.now);
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, mschap, sizeof(mschap));
-	assert_non_null(sent(PPP_PROTO_LCP, PPP_CONF_REJ, NULL));
-	h_free();
+	ph_peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 1, mschap, sizeof(mschap));
+	assert_non_null(ph_sent(PPP_PROTO_LCP, PPP_CONF_REJ, NULL));
+	ph_free();
 }
 
 /* ---- proxy LCP and authentication (RFC 2661 §4.4.5) ------------------ */
@@ -588,48 +409,48 @@ static void test_proxy_accepted(void **state)
 	uint8_t resp[16], hdr[4];
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.auth[0] = PPP_AUTH_CHAP_MD5;
-	h_new();
+	ph_new();
 	proxy_chap(&px, resp, "wonderland");
 	assert_int_equal(ppp_start_proxy(h.ppp, &px, h.now), 0);
 	/* no LCP negotiation, straight to IPCP */
-	assert_int_equal(count(PPP_PROTO_LCP, PPP_CONF_REQ), 0);
+	assert_int_equal(ph_count(PPP_PROTO_LCP, PPP_CONF_REQ), 0);
 	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_OPENED);
 	assert_int_equal(h.verifies, 1);
-	assert_string_equal(h.req.user, "alice");
-	assert_int_equal(h.req.id, 9);
+	assert_string_equal(verified.user, "alice");
+	assert_int_equal(verified.id, 9);
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_NETWORK);
-	assert_non_null(sent(PPP_PROTO_IPCP, PPP_CONF_REQ, NULL));
+	assert_non_null(ph_sent(PPP_PROTO_IPCP, PPP_CONF_REQ, NULL));
 	/* the negotiated values hold: the peer's PFC/ACFC, our magic, MRU */
 	assert_int_equal(ppp_data_header(h.ppp, PPP_PROTO_IP, hdr), 1);
 	assert_int_equal(h.ppp->lcp.magic, 0x11223344);
 	assert_int_equal(h.ppp->lcp.peer_magic, 0x55667788);
 	assert_int_equal(h.ppp->lcp.mru, 1492);
 	assert_int_equal(ppp_auth_method(h.ppp), PPP_AUTH_CHAP_MD5);
-	h_free();
+	ph_free();
 
 	/* no proxy authentication: we challenge ourselves, with the method
 	 * the LAC negotiated */
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.auth[0] = PPP_AUTH_CHAP_MD5;
-	h_new();
+	ph_new();
 	proxy_chap(&px, resp, "wonderland");
 	px.auth_type = PPP_PROXY_AUTHEN_NONE_GIVEN;
 	assert_int_equal(ppp_start_proxy(h.ppp, &px, h.now), 0);
-	assert_non_null(sent(PPP_PROTO_CHAP, PPP_CHAP_CHALLENGE, NULL));
-	h_free();
+	assert_non_null(ph_sent(PPP_PROTO_CHAP, PPP_CHAP_CHALLENGE, NULL));
+	ph_free();
 
 	/* proxied credentials that do not check out: code 16 */
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.auth[0] = PPP_AUTH_CHAP_MD5;
-	h_new();
+	ph_new();
 	proxy_chap(&px, resp, "looking-glass");
 	assert_int_equal(ppp_start_proxy(h.ppp, &px, h.now), 0);
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_TERMINATE);
 	assert_int_equal(h.ppp->cause.code, PPP_CAUSE_AUTH_FAILED);
-	assert_null(sent(PPP_PROTO_CHAP, PPP_CHAP_FAILURE, NULL)); /* the LAC spoke for us */
-	h_free();
+	assert_null(ph_sent(PPP_PROTO_CHAP, PPP_CHAP_FAILURE, NULL)); /* the LAC spoke for us */
+	ph_free();
 }
 
 static void test_proxy_rejected(void **state)
@@ -643,9 +464,9 @@ static void test_proxy_rejected(void **state)
 	uint8_t resp[16];
 
 	(void)state;
-	h_init(PPP_ROLE_SERVER);
+	lcp_init(PPP_ROLE_SERVER);
 	h.cfg.auth[0] = PPP_AUTH_CHAP_MD5;
-	h_new();
+	ph_new();
 	proxy_chap(&px, resp, "wonderland");
 	px.lcp_recv = callback;
 	px.lcp_recv_len = sizeof(callback);
@@ -676,9 +497,9 @@ static void test_proxy_rejected(void **state)
 	assert_int_equal(h.verifies, 0);
 	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_INITIAL);
 	assert_int_equal(ppp_start(h.ppp, h.now), 0);
-	assert_int_equal(count(PPP_PROTO_LCP, PPP_CONF_REQ), 1);
+	assert_int_equal(ph_count(PPP_PROTO_LCP, PPP_CONF_REQ), 1);
 	assert_int_not_equal(h.ppp->lcp.magic, 0x11223344);
-	h_free();
+	ph_free();
 }
 
 int main(void)

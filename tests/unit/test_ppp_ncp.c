@@ -14,195 +14,7 @@
 
 #include "ppp/internal.h"
 #include "ppp/ppp.h"
-
-#define MAX_OUT   256
-#define FRAME_CAP 2100
-#define T0        1000
-
-struct frame {
-	uint8_t buf[FRAME_CAP];
-	size_t len;
-};
-
-static struct h {
-	struct ppp *ppp;
-	struct ppp_config cfg;
-	struct frame out[MAX_OUT];
-	int nout;
-	uint64_t rng;
-	uint64_t now;
-	bool loop; /* what the link sends comes back to it */
-	int up4, up6, down, ncp_down, data;
-	struct ppp_cause cause;
-	struct ppp_net net4, net6;
-} h;
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static void cb_random(void *ctx, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	(void)ctx;
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)xorshift(&h.rng);
-}
-
-static void cb_send(void *ctx, const uint8_t *frame, size_t len)
-{
-	(void)ctx;
-	assert_true(h.nout < MAX_OUT);
-	assert_true(len <= FRAME_CAP);
-	memcpy(h.out[h.nout].buf, frame, len);
-	h.out[h.nout++].len = len;
-}
-
-static void cb_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len)
-{
-	(void)ctx, (void)proto, (void)pkt, (void)len;
-	h.data++;
-}
-
-static void cb_up(void *ctx, const struct ppp_net *net)
-{
-	(void)ctx;
-	if (net->proto == PPP_PROTO_IPCP) {
-		h.up4++;
-		h.net4 = *net;
-	} else {
-		h.up6++;
-		h.net6 = *net;
-	}
-}
-
-static void cb_ncp_down(void *ctx, uint16_t proto)
-{
-	(void)ctx, (void)proto;
-	h.ncp_down++;
-}
-
-static void cb_down(void *ctx, const struct ppp_cause *cause)
-{
-	(void)ctx;
-	h.down++;
-	h.cause = *cause;
-}
-
-static const struct ppp_ops ops = {
-    .send = cb_send,
-    .data = cb_data,
-    .up = cb_up,
-    .ncp_down = cb_ncp_down,
-    .down = cb_down,
-    .random = cb_random,
-};
-
-static struct in_addr ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
-static void h_init(enum ppp_role role)
-{
-	memset(&h, 0, sizeof(h));
-	h.rng = 0xdeadbeefcafef00dull;
-	h.now = T0;
-	ppp_config_init(&h.cfg, role);
-	memset(h.cfg.auth, 0, sizeof(h.cfg.auth));
-}
-
-static void h_new(void)
-{
-	h.ppp = ppp_new(&h.cfg, &ops, NULL);
-	assert_non_null(h.ppp);
-	ppp_set_ipv4(h.ppp, ip("10.0.0.1"), ip("10.0.0.2"));
-	ppp_set_credentials(h.ppp, "alice", "wonderland");
-}
-
-static void h_free(void)
-{
-	ppp_free(h.ppp);
-	h.ppp = NULL;
-}
-
-/* The peer's frame: Address, Control, Protocol, then a control packet. */
-static void peer_send(uint16_t proto, uint8_t code, uint8_t id, const void *data, size_t len)
-{
-	uint8_t f[FRAME_CAP];
-
-	f[0] = 0xff;
-	f[1] = 0x03;
-	ppp_put16(f + 2, proto);
-	f[4] = code;
-	f[5] = id;
-	ppp_put16(f + 6, (uint16_t)(4 + len));
-	if (len)
-		memcpy(f + 8, data, len);
-	ppp_input(h.ppp, f, 8 + len, h.now);
-}
-
-/* The last frame sent of proto and code: its control packet, or NULL. */
-static const uint8_t *sent(uint16_t proto, uint8_t code, size_t *len)
-{
-	for (int i = h.nout - 1; i >= 0; i--) {
-		const uint8_t *f = h.out[i].buf;
-		size_t off = (f[0] == 0xff && f[1] == 0x03) ? 2 : 0;
-		uint16_t p = (f[off] & 1) ? f[off] : ppp_get16(f + off);
-
-		off += (f[off] & 1) ? 1 : 2;
-		if (p == proto && f[off] == code) {
-			if (len)
-				*len = h.out[i].len - off;
-			return f + off;
-		}
-	}
-	return NULL;
-}
-
-static int count(uint16_t proto, uint8_t code)
-{
-	int n = 0;
-
-	for (int i = 0; i < h.nout; i++) {
-		const uint8_t *f = h.out[i].buf;
-		size_t off = (f[0] == 0xff && f[1] == 0x03) ? 2 : 0;
-		uint16_t p = (f[off] & 1) ? f[off] : ppp_get16(f + off);
-
-		off += (f[off] & 1) ? 1 : 2;
-		n += p == proto && f[off] == code;
-	}
-	return n;
-}
-
-/* Ack the link's last request of proto (its options, unchanged). */
-static void peer_ack(uint16_t proto)
-{
-	size_t len;
-	const uint8_t *req = sent(proto, PPP_CONF_REQ, &len);
-
-	assert_non_null(req);
-	peer_send(proto, PPP_CONF_ACK, req[1], req + 4, len - 4);
-}
-
-/* LCP Opened with the peer's options. */
-static void lcp_up(const uint8_t *opts, size_t len)
-{
-	if (ppp_state(h.ppp, PPP_PROTO_LCP) == PPP_FSM_INITIAL)
-		assert_int_equal(ppp_start(h.ppp, h.now), 0);
-	peer_send(PPP_PROTO_LCP, PPP_CONF_REQ, 0x10, opts, len);
-	assert_non_null(sent(PPP_PROTO_LCP, PPP_CONF_ACK, NULL));
-	peer_ack(PPP_PROTO_LCP);
-	assert_int_equal(ppp_state(h.ppp, PPP_PROTO_LCP), PPP_FSM_OPENED);
-}
+#include "ppp_hand_peer.h"
 
 static const uint8_t magic_opt[] = {PPP_LCP_OPT_MAGIC, 6, 0x01, 0x02, 0x03, 0x04};
 
@@ -211,18 +23,18 @@ static const uint8_t magic_opt[] = {PPP_LCP_OPT_MAGIC, 6, 0x01, 0x02, 0x03, 0x04
 /* LCP up, and the frames sent so far forgotten, but for the NCP request. */
 static void ncp_start(enum ppp_role role, bool v4, bool v6)
 {
-	h_init(role);
+	ph_init(role);
 	h.cfg.ipv4 = v4;
 	h.cfg.ipv6 = v6;
-	h.cfg.dns[0] = ip("10.0.0.53");
-	h.cfg.dns[1] = ip("10.0.0.54");
+	h.cfg.dns[0] = ph_ip("10.0.0.53");
+	h.cfg.dns[1] = ph_ip("10.0.0.54");
 }
 
 /* The request, reply code and options of an exchange with the link. */
 static const uint8_t *reply(uint16_t proto, uint8_t code, size_t *olen)
 {
 	size_t len;
-	const uint8_t *p = sent(proto, code, &len);
+	const uint8_t *p = ph_sent(proto, code, &len);
 
 	assert_non_null(p);
 	*olen = len - 4;
@@ -243,39 +55,39 @@ static void test_ipcp_server(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_SERVER, true, false);
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, 6);
 	assert_memory_equal(o, "\x03\x06\x0a\x00\x00\x01", 6);
 	/* 0.0.0.0 and zero DNS: Nak'd with the assigned values */
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, ask_all, sizeof(ask_all));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, ask_all, sizeof(ask_all));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_NAK, &n);
 	assert_int_equal(n, sizeof(nak_all));
 	assert_memory_equal(o, nak_all, sizeof(nak_all));
 	/* another address: Nak'd with the assigned one */
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 2, ask_other, sizeof(ask_other));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 2, ask_other, sizeof(ask_other));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_NAK, &n);
 	assert_memory_equal(o, "\x03\x06\x0a\x00\x00\x02", 6);
 	/* VJ compression and NBNS (none configured): rejected, alone */
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 3, vj, sizeof(vj));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 3, vj, sizeof(vj));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REJ, &n);
 	assert_int_equal(n, 6);
 	assert_memory_equal(o, vj + 6, 6);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 4, nbns, sizeof(nbns));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 4, nbns, sizeof(nbns));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REJ, &n);
 	assert_int_equal(n, 6);
 	assert_int_equal(o[0], 130);
 	/* the right values: Ack; with our request acked, IPCP is up */
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 5, good, sizeof(good));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 5, good, sizeof(good));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_ACK, &n);
 	assert_memory_equal(o, good, sizeof(good));
 	assert_int_equal(h.up4, 0);
-	peer_ack(PPP_PROTO_IPCP);
+	ph_peer_ack(PPP_PROTO_IPCP);
 	assert_int_equal(h.up4, 1);
-	assert_int_equal(h.net4.peer.s_addr, ip("10.0.0.2").s_addr);
-	assert_int_equal(h.net4.local.s_addr, ip("10.0.0.1").s_addr);
-	h_free();
+	assert_int_equal(h.net4.peer.s_addr, ph_ip("10.0.0.2").s_addr);
+	assert_int_equal(h.net4.local.s_addr, ph_ip("10.0.0.1").s_addr);
+	ph_free();
 }
 
 /* RFC 1332 §3.3: a peer that asks no address is prompted once by an
@@ -289,21 +101,21 @@ static void test_ipcp_server_prompts(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_SERVER, true, false);
-	h.cfg.nbns[0] = ip("10.0.0.60");
-	h_new();
-	ppp_set_dns(h.ppp, ip("192.0.2.53"), ip("192.0.2.54"));
-	lcp_up(magic_opt, sizeof(magic_opt));
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, NULL, 0);
+	h.cfg.nbns[0] = ph_ip("10.0.0.60");
+	ph_new();
+	ppp_set_dns(h.ppp, ph_ip("192.0.2.53"), ph_ip("192.0.2.54"));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 1, NULL, 0);
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_NAK, &n);
 	assert_int_equal(n, 6);
 	assert_memory_equal(o, "\x03\x06\x0a\x00\x00\x02", 6);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 2, NULL, 0);
-	assert_non_null(sent(PPP_PROTO_IPCP, PPP_CONF_ACK, NULL));
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 3, nbns, sizeof(nbns));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 2, NULL, 0);
+	assert_non_null(ph_sent(PPP_PROTO_IPCP, PPP_CONF_ACK, NULL));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 3, nbns, sizeof(nbns));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_NAK, &n);
 	assert_int_equal(n, 12);
 	assert_memory_equal(o, "\x82\x06\x0a\x00\x00\x3c\x81\x06\xc0\x00\x02\x35", 12);
-	h_free();
+	ph_free();
 }
 
 /* A peer that insists on its own address: after Max-Failure Naks the link
@@ -314,22 +126,22 @@ static void test_ipcp_no_converge(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_SERVER, true, false);
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	for (uint8_t id = 1; id <= h.cfg.fsm.max_failure; id++) {
-		peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, id, ask_other, sizeof(ask_other));
+		ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, id, ask_other, sizeof(ask_other));
 		/* a retransmission, same Identifier: not one more failure */
 		if (id < h.cfg.fsm.max_failure)
-			peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, id, ask_other, sizeof(ask_other));
+			ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, id, ask_other, sizeof(ask_other));
 	}
-	assert_int_equal(count(PPP_PROTO_IPCP, PPP_CONF_NAK), 2 * h.cfg.fsm.max_failure - 1);
+	assert_int_equal(ph_count(PPP_PROTO_IPCP, PPP_CONF_NAK), 2 * h.cfg.fsm.max_failure - 1);
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_NETWORK);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 99, ask_other, sizeof(ask_other));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 99, ask_other, sizeof(ask_other));
 	assert_int_equal(ppp_phase(h.ppp), PPP_PHASE_TERMINATE);
 	assert_int_equal(h.ppp->cause.code, PPP_CAUSE_NCP_CONVERGE);
 	assert_int_equal(h.ppp->cause.proto, PPP_PROTO_IPCP);
 	assert_int_equal(h.ppp->cause.direction, PPP_DIR_LOCAL);
-	h_free();
+	ph_free();
 }
 
 /* The client asks for 0.0.0.0 and DNS, takes what the Nak offers, drops
@@ -348,45 +160,45 @@ static void test_ipcp_client(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_CLIENT, true, false);
-	h_new();
-	ppp_set_ipv4(h.ppp, ip("0.0.0.0"), ip("0.0.0.0"));
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_new();
+	ppp_set_ipv4(h.ppp, ph_ip("0.0.0.0"), ph_ip("0.0.0.0"));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, sizeof(first));
 	assert_memory_equal(o, first, sizeof(first));
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_NAK, o[-3], nak, sizeof(nak));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_NAK, o[-3], nak, sizeof(nak));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, sizeof(second));
 	assert_memory_equal(o, second, sizeof(second));
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REJ, o[-3], rej, sizeof(rej));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REJ, o[-3], rej, sizeof(rej));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, 12);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 7, srv_req, sizeof(srv_req));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 7, srv_req, sizeof(srv_req));
 	o = reply(PPP_PROTO_IPCP, PPP_CONF_REJ, &n);
 	assert_memory_equal(o, srv_req + 6, 6);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 8, srv_req2, sizeof(srv_req2));
-	assert_non_null(sent(PPP_PROTO_IPCP, PPP_CONF_ACK, NULL));
-	req = sent(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_ACK, req[1], req + 4, n - 4);
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 8, srv_req2, sizeof(srv_req2));
+	assert_non_null(ph_sent(PPP_PROTO_IPCP, PPP_CONF_ACK, NULL));
+	req = ph_sent(PPP_PROTO_IPCP, PPP_CONF_REQ, &n);
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_ACK, req[1], req + 4, n - 4);
 	assert_int_equal(h.up4, 1);
-	assert_int_equal(h.net4.local.s_addr, ip("10.0.0.2").s_addr);
-	assert_int_equal(h.net4.peer.s_addr, ip("10.0.0.1").s_addr);
-	assert_int_equal(h.net4.dns[0].s_addr, ip("10.0.0.53").s_addr);
+	assert_int_equal(h.net4.local.s_addr, ph_ip("10.0.0.2").s_addr);
+	assert_int_equal(h.net4.peer.s_addr, ph_ip("10.0.0.1").s_addr);
+	assert_int_equal(h.net4.dns[0].s_addr, ph_ip("10.0.0.53").s_addr);
 	assert_int_equal(h.net4.dns[1].s_addr, 0);
-	h_free();
+	ph_free();
 
 	/* the server acks 0.0.0.0: no address, RFC 3145 code 20 */
 	ncp_start(PPP_ROLE_CLIENT, true, false);
 	h.cfg.request_dns = false;
-	h_new();
-	ppp_set_ipv4(h.ppp, ip("0.0.0.0"), ip("0.0.0.0"));
-	lcp_up(magic_opt, sizeof(magic_opt));
-	peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 8, srv_req2, sizeof(srv_req2));
-	peer_ack(PPP_PROTO_IPCP);
+	ph_new();
+	ppp_set_ipv4(h.ppp, ph_ip("0.0.0.0"), ph_ip("0.0.0.0"));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_CONF_REQ, 8, srv_req2, sizeof(srv_req2));
+	ph_peer_ack(PPP_PROTO_IPCP);
 	assert_int_equal(h.up4, 0);
 	assert_int_equal(h.ppp->cause.code, PPP_CAUSE_NCP_ADDRESS);
 	assert_int_equal(h.ppp->cause.direction, PPP_DIR_PEER);
-	h_free();
+	ph_free();
 }
 
 static bool iid_zero(const uint8_t *p)
@@ -405,8 +217,8 @@ static void test_ipv6cp(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_SERVER, false, true);
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, 10);
 	memcpy(ours, o + 2, 8);
@@ -414,7 +226,7 @@ static void test_ipv6cp(void **state)
 	assert_int_equal(ours[0] & 0x02, 0);
 	/* the peer uses our identifier: Nak'd with a different one */
 	memcpy(opt + 2, ours, 8);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, opt, sizeof(opt));
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, opt, sizeof(opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_NAK, &n);
 	assert_int_equal(n, 10);
 	assert_memory_not_equal(o + 2, ours, 8);
@@ -422,7 +234,7 @@ static void test_ipv6cp(void **state)
 	assert_int_equal(o[2] & 0x02, 0);
 	/* zero: Nak'd with a suggestion */
 	memset(opt + 2, 0, 8);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 2, opt, sizeof(opt));
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 2, opt, sizeof(opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_NAK, &n);
 	memcpy(suggested, o + 2, 8);
 	assert_false(iid_zero(suggested));
@@ -430,40 +242,40 @@ static void test_ipv6cp(void **state)
 	/* the peer Naks ours with that same value: a collision, pick anew */
 	memcpy(opt + 2, suggested, 8);
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_NAK, o[-3], opt, sizeof(opt));
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_NAK, o[-3], opt, sizeof(opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
 	assert_memory_not_equal(o + 2, suggested, 8);
 	assert_memory_not_equal(o + 2, ours, 8);
 	assert_false(iid_zero(o + 2));
 	/* the peer Naks ours with a fresh value: taken */
 	memcpy(opt + 2, "\x00\x11\x22\x33\x44\x55\x66\x77", 8);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_NAK, o[-3], opt, sizeof(opt));
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_NAK, o[-3], opt, sizeof(opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
 	assert_memory_equal(o + 2, "\x00\x11\x22\x33\x44\x55\x66\x77", 8);
 	/* a distinct one: Ack'd; both acked, up with both identifiers */
 	memcpy(opt + 2, "\x02\x00\x00\x00\x00\x00\x00\x09", 8);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 3, opt, sizeof(opt));
-	assert_non_null(sent(PPP_PROTO_IPV6CP, PPP_CONF_ACK, NULL));
-	peer_ack(PPP_PROTO_IPV6CP);
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 3, opt, sizeof(opt));
+	assert_non_null(ph_sent(PPP_PROTO_IPV6CP, PPP_CONF_ACK, NULL));
+	ph_peer_ack(PPP_PROTO_IPV6CP);
 	assert_int_equal(h.up6, 1);
 	assert_memory_equal(h.net6.local_iid, "\x00\x11\x22\x33\x44\x55\x66\x77", 8);
 	assert_memory_equal(h.net6.peer_iid, "\x02\x00\x00\x00\x00\x00\x00\x09", 8);
-	h_free();
+	ph_free();
 
 	/* both zero: Reject; a Reject of ours: the option is dropped */
 	ncp_start(PPP_ROLE_SERVER, false, true);
-	h_new();
+	ph_new();
 	memset(h.ppp->ipv6cp.local, 0, 8);
-	lcp_up(magic_opt, sizeof(magic_opt));
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
 	memset(opt + 2, 0, 8);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, opt, sizeof(opt));
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REQ, 1, opt, sizeof(opt));
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REJ, &n);
 	assert_int_equal(n, 10);
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
-	peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REJ, o[-3], o, n);
+	ph_peer_send(PPP_PROTO_IPV6CP, PPP_CONF_REJ, o[-3], o, n);
 	o = reply(PPP_PROTO_IPV6CP, PPP_CONF_REQ, &n);
 	assert_int_equal(n, 0);
-	h_free();
+	ph_free();
 }
 
 /* RFC 5072 §3 / RFC 1332 §2: codes past 7 are Code-Rejected by NCPs. */
@@ -474,14 +286,14 @@ static void test_ncp_code_reject(void **state)
 
 	(void)state;
 	ncp_start(PPP_ROLE_SERVER, true, false);
-	h_new();
-	lcp_up(magic_opt, sizeof(magic_opt));
-	peer_send(PPP_PROTO_IPCP, PPP_ECHO_REQ, 5, "\0\0\0\0", 4);
+	ph_new();
+	ph_lcp_up(magic_opt, sizeof(magic_opt));
+	ph_peer_send(PPP_PROTO_IPCP, PPP_ECHO_REQ, 5, "\0\0\0\0", 4);
 	o = reply(PPP_PROTO_IPCP, PPP_CODE_REJ, &n);
 	assert_int_equal(n, 8);
 	assert_int_equal(o[0], PPP_ECHO_REQ);
 	assert_int_equal(o[1], 5);
-	h_free();
+	ph_free();
 }
 
 /* Every frame the link sends is well formed: a control packet's Length
@@ -518,20 +330,20 @@ static void test_random_frames(void **state)
 		ncp_start(round & 1 ? PPP_ROLE_CLIENT : PPP_ROLE_SERVER, true, true);
 		h.cfg.auth[0] = (uint8_t)((round / 2) % 4); /* none, PAP, CHAP, MS-CHAPv2 */
 		h.cfg.pfc = h.cfg.acfc = round % 3 == 0;
-		h_new();
+		ph_new();
 		if (round % 5)
-			lcp_up(magic_opt, sizeof(magic_opt));
+			ph_lcp_up(magic_opt, sizeof(magic_opt));
 		else
 			ppp_start(h.ppp, h.now);
 		for (int i = 0; i < 400 && !h.down; i++) {
-			uint64_t x = xorshift(&r);
+			uint64_t x = ph_xorshift(&r);
 			size_t len = 4 + x % 60, n;
 
-			if (h.nout > MAX_OUT - 16)
+			if (h.nout > PH_MAX_OUT - 16)
 				check_sent_frames();
 			if (x % 7 == 0 && h.nout) {
 				/* one of the link's own packets, turned into a reply */
-				const struct frame *o = &h.out[(x >> 8) % (uint64_t)h.nout];
+				const struct ph_frame *o = &h.out[(x >> 8) % (uint64_t)h.nout];
 
 				n = o->len < sizeof(f) ? o->len : sizeof(f);
 				memcpy(f, o->buf, n);
@@ -544,7 +356,7 @@ static void test_random_frames(void **state)
 			/* LCP rarely, or the link ends before anything else is seen */
 			ppp_put16(f + 2, protos[(x >> 4) % 16 ? 1 + (x >> 8) % 7 : 0]);
 			for (size_t k = 4; k < 4 + len; k++)
-				f[k] = (uint8_t)xorshift(&r);
+				f[k] = (uint8_t)ph_xorshift(&r);
 			f[4] = (uint8_t)(1 + (x >> 12) % 14); /* mostly known codes */
 			if (x & (1u << 20))
 				ppp_put16(f + 6, (uint16_t)len); /* a consistent Length */
@@ -563,7 +375,7 @@ static void test_random_frames(void **state)
 			}
 		}
 		check_sent_frames();
-		h_free();
+		ph_free();
 	}
 }
 

@@ -8,7 +8,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 nettle-dev libev-dev libinih-dev libjson-c-dev libcmocka-dev
-tshark valgrind iproute2 python3 xl2tpd
+tshark valgrind iproute2 python3 xl2tpd l2tpns freeradius freeradius-utils
 "
 
 missing=""
@@ -32,3 +32,22 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# The tests run xl2tpd, l2tpns and FreeRADIUS themselves, inside network namespaces
+# of their own, and never use the system services. Those would listen on the
+# host (FreeRADIUS on every address, xl2tpd and l2tpns on UDP 1701), so the ones just
+# installed are stopped and disabled, with or without systemd as init.
+for svc in freeradius l2tpns xl2tpd; do
+	case " $missing " in *" $svc "*) ;; *) continue ;; esac
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	else
+		if command -v service >/dev/null; then
+			service "$svc" stop >/dev/null 2>&1 || true
+		fi
+		update-rc.d "$svc" disable >/dev/null 2>&1 || true
+		if command -v systemctl >/dev/null; then
+			systemctl disable "$svc" >/dev/null 2>&1 || true
+		fi
+	fi
+done

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "destination.h"
+#include "sessppp.h"
 #include "session.h"
 #include "tunnel.h"
 
@@ -314,11 +315,16 @@ static int ctl_dial(void *arg, int argc, const char **argv, struct json_object *
 		}
 	}
 	dst = destination_find(d, argv[1]);
+	if (dst && dst->role == DEST_CLIENT) {
+		n = sessppp_client_dial(d, argv[1], err, errlen);
+		if (n < 0)
+			return n;
+		*result = json_object_new_string("dialling");
+		err[0] = '\0';
+		return 0;
+	}
 	if (!dst) {
-		if (config_find_client(d->cfg, argv[1]))
-			snprintf(err, errlen, "client %s: not supported yet", argv[1]);
-		else
-			snprintf(err, errlen, "no destination %s", argv[1]);
+		snprintf(err, errlen, "no destination %s", argv[1]);
 		return -ENOENT;
 	}
 	ids = calloc(count, sizeof(*ids));

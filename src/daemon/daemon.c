@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "ctl_cmds.h"
 #include "destination.h"
+#include "sessppp.h"
 #include "session.h"
 #include "tunnel.h"
 
@@ -225,6 +226,13 @@ int l2tpd_reload(struct l2tpd *d, char *err, size_t errlen)
 			err);
 		return rc;
 	}
+	rc = sessppp_reload(d, cfg, err, errlen);
+	if (rc < 0) {
+		log_err(&d->log, "reload failed, keeping the running configuration reason=%s",
+			err);
+		config_free(cfg);
+		return rc;
+	}
 	if (cfg->global.n_listen != d->cfg->global.n_listen)
 		log_warn(&d->log, "reload: listen addresses change only on restart");
 	old = d->cfg;
@@ -305,6 +313,15 @@ int l2tpd_init(struct l2tpd *d, struct config *cfg, const char *config_path, boo
 			return rc;
 	}
 	destination_sync_config(d);
+	{
+		char err[512];
+
+		rc = sessppp_init(d, err, sizeof(err));
+		if (rc < 0) {
+			log_err(&d->log, "cannot start reason=%s", err[0] ? err : strerror(-rc));
+			return rc;
+		}
+	}
 
 	ev_prepare_init(&d->reaper, l2tpd_reaper_cb);
 	d->reaper.data = d;
@@ -321,6 +338,7 @@ int l2tpd_init(struct l2tpd *d, struct config *cfg, const char *config_path, boo
 	ev_signal_start(d->loop, &d->sig_hup);
 	log_info(&d->log, "started hostname=%s lns=%zu lac=%zu",
 		 cfg->global.hostname ? cfg->global.hostname : "-", cfg->n_lns, cfg->n_lac);
+	sessppp_autostart(d);
 	return 0;
 }
 
@@ -361,6 +379,7 @@ void l2tpd_fini(struct l2tpd *d)
 	}
 	if (d->ctl)
 		ctl_free(d->ctl);
+	sessppp_fini(d);
 	destination_free_all(d);
 	for (size_t i = 0; i < d->n_socks; i++)
 		udp_close(&d->socks[i]);

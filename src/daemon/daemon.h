@@ -19,6 +19,7 @@ struct config;
 struct ctl;
 struct tunnel;
 struct session;
+struct sessppp_ctx;
 
 /* Counters shown by `l2tpctl stats`. Transport counters of freed tunnels
  * are folded into rt_* so the totals never go backwards. */
@@ -86,6 +87,7 @@ struct l2tpd {
 	struct l2tpd_stats stats;
 
 	struct ctl *ctl;
+	struct sessppp_ctx *sp;          /* PPP glue: TUN, pools, users, clients */
 	ev_prepare reaper;
 	ev_timer stop_timer;
 	ev_signal sig_term, sig_int, sig_hup;

@@ -15,7 +15,20 @@
 const char *destination_role_name(enum destination_role r)
 {
 	/* Our role toward the destination's peers. */
-	return r == DEST_LAC ? "lac" : "lns";
+	return r == DEST_LAC ? "lac" : r == DEST_CLIENT ? "client" : "lns";
+}
+
+/* A static destination still in the configuration. */
+static bool destination_configured(const struct destination *dst)
+{
+	return dst->role == DEST_CLIENT ? dst->client != NULL : dst->lac != NULL;
+}
+
+static size_t destination_n_peer(const struct destination *dst)
+{
+	if (dst->role == DEST_CLIENT)
+		return dst->client ? dst->client->n_peer : 0;
+	return dst->lac ? dst->lac->n_peer : 0;
 }
 
 struct destination *destination_find(struct l2tpd *d, const char *name)
@@ -118,18 +131,25 @@ static void destination_endpoint(const struct config_endpoint *e, union udp_addr
 static struct tunnel *destination_open_tunnel(struct destination *dst, int *err)
 {
 	const struct config_lac *lac = dst->lac;
+	const struct config_client *c = dst->client;
 	struct tunnel_params p;
 	union udp_addr peer;
 
-	if (!lac || !lac->n_peer) {
+	if (!destination_n_peer(dst)) {
 		*err = -ENOENT;
 		return NULL;
 	}
-	if (dst->peer_idx >= lac->n_peer)
+	if (dst->peer_idx >= destination_n_peer(dst))
 		dst->peer_idx = 0;
-	destination_endpoint(&lac->peer[dst->peer_idx], &peer);
-	tunnel_params_from_config(&p, &lac->tunnel, lac->secret, lac->hide_avps,
-				  lac->max_sessions_per_tunnel);
+	if (dst->role == DEST_CLIENT) {
+		destination_endpoint(&c->peer[dst->peer_idx], &peer);
+		/* One call per client: a tunnel of its own. */
+		tunnel_params_from_config(&p, &c->tunnel, c->secret, c->hide_avps, 1);
+	} else {
+		destination_endpoint(&lac->peer[dst->peer_idx], &peer);
+		tunnel_params_from_config(&p, &lac->tunnel, lac->secret, lac->hide_avps,
+					  lac->max_sessions_per_tunnel);
+	}
 	/* A tie breaker asks for a single tunnel to the peer (§4.4.3): only
 	 * for the first one; more tunnels to a peer are on purpose. */
 	return tunnel_open(dst->d, dst, &peer, &p, dst->n_tunnels == 0, err);
@@ -142,10 +162,10 @@ static void destination_failover(struct destination *dst, struct tunnel *t)
 	struct tunnel *next;
 	int err;
 
-	if (!dst->lac || dst->d->stopping || !destination_has_waiting(t))
+	if (!destination_configured(dst) || dst->d->stopping || !destination_has_waiting(t))
 		return;
 	dst->peer_idx++;
-	if (dst->peer_idx >= dst->lac->n_peer) {
+	if (dst->peer_idx >= destination_n_peer(dst)) {
 		dst->peer_idx = 0;
 		log_warn(&dst->d->log,
 			 "destination failed destination=%s sessions=%u reason=no peer answered",
@@ -172,9 +192,9 @@ void destination_tunnel_gone(struct tunnel *t)
 	list_del(&t->dest_node);
 	dst->n_tunnels--;
 	t->dest = NULL;
-	if (dst->role == DEST_LAC && !t->was_established)
+	if (dst->role != DEST_LNS && !t->was_established)
 		destination_failover(dst, t);
-	if (!dst->n_tunnels && (dst->role == DEST_LNS || !dst->lac)) {
+	if (!dst->n_tunnels && (dst->role == DEST_LNS || !destination_configured(dst))) {
 		if (dst->role == DEST_LNS)
 			log_info(&dst->d->log, "destination down destination=%s role=lns",
 				 dst->name);
@@ -197,7 +217,7 @@ const char *destination_state(const struct destination *dst)
 	const struct list_node *pos;
 	bool setup = false;
 
-	if (dst->role == DEST_LAC && !dst->lac)
+	if (dst->role != DEST_LNS && !destination_configured(dst))
 		return "removed";
 	for (pos = dst->tunnels.next; pos != &dst->tunnels; pos = pos->next) {
 		const struct tunnel *t = list_entry(pos, struct tunnel, dest_node);
@@ -239,7 +259,7 @@ int destination_dial(struct destination *dst, unsigned count, uint16_t *ids, cha
 		snprintf(msg, msglen, "draining: no new sessions");
 		return -EBUSY;
 	}
-	if (dst->role == DEST_LAC && !dst->lac) {
+	if (dst->role != DEST_LNS && !destination_configured(dst)) {
 		snprintf(msg, msglen, "destination %s was removed from the configuration",
 			 dst->name);
 		return -ENOENT;
@@ -268,7 +288,7 @@ int destination_dial(struct destination *dst, unsigned count, uint16_t *ids, cha
 				break;
 			}
 		}
-		s = dst->role == DEST_LAC ? session_new_lac_ic(t, &err) : session_new_lns_oc(t, &err);
+		s = dst->role != DEST_LNS ? session_new_lac_ic(t, &err) : session_new_lns_oc(t, &err);
 		if (!s) {
 			d->stats.sessions_refused++;
 			snprintf(msg, msglen, "no session available: %s", strerror(-err));
@@ -302,11 +322,26 @@ void destination_sync_config(struct l2tpd *d)
 	list_for_each_safe(pos, tmp, &d->destinations) {
 		struct destination *dst = list_entry(pos, struct destination, node);
 
-		if (dst->role != DEST_LAC)
+		if (dst->role == DEST_LNS)
 			continue;
-		dst->lac = config_find_lac(d->cfg, dst->name);
-		if (!dst->lac && !dst->n_tunnels)
+		if (dst->role == DEST_LAC)
+			dst->lac = config_find_lac(d->cfg, dst->name);
+		else
+			dst->client = config_find_client(d->cfg, dst->name);
+		if (!destination_configured(dst) && !dst->n_tunnels)
 			destination_free(dst);
+	}
+	for (size_t i = 0; i < d->cfg->n_client; i++) {
+		const struct config_client *c = &d->cfg->client[i];
+		struct destination *dst = destination_find_role(d, c->name, DEST_CLIENT);
+
+		if (!dst)
+			dst = destination_new(d, c->name, DEST_CLIENT);
+		if (dst) {
+			dst->client = c;
+			if (dst->peer_idx >= c->n_peer)
+				dst->peer_idx = 0;
+		}
 	}
 	for (size_t i = 0; i < d->cfg->n_lac; i++) {
 		const struct config_lac *lac = &d->cfg->lac[i];

@@ -16,10 +16,12 @@
 struct l2tpd;
 struct tunnel;
 struct config_lac;
+struct config_client;
 
 enum destination_role {
 	DEST_LAC, /* static, [lac NAME]: we are the LAC, the peers are LNSs */
 	DEST_LNS, /* dynamic: a LAC connected to us, we are its LNS */
+	DEST_CLIENT, /* static, [client NAME]: we dial as LAC and run PPP ourselves */
 };
 
 #define DEST_NAME_MAX 64
@@ -30,6 +32,7 @@ struct destination {
 	char name[DEST_NAME_MAX];
 	enum destination_role role;
 	const struct config_lac *lac;   /* static: its section in d->cfg; NULL once removed */
+	const struct config_client *client; /* DEST_CLIENT: likewise */
 	size_t peer_idx;                /* static: the peer we use now (failover order) */
 	struct list_node tunnels;       /* struct tunnel.dest_node */
 	unsigned n_tunnels;

@@ -11,6 +11,8 @@
 #include "l2tp/seq.h"
 #include "config.h"
 #include "daemon.h"
+#include "destination.h"
+#include "sessppp.h"
 #include "tunnel.h"
 
 #define SESSION_MSG_MAX 1024
@@ -37,6 +39,8 @@ bool session_is_lac(const struct session *s)
 
 const char *session_role_name(const struct session *s)
 {
+	if (s->kind == SESSION_LAC_IC && s->t->dest && s->t->dest->role == DEST_CLIENT)
+		return "client";
 	return session_is_lac(s) ? "lac" : "lns";
 }
 
@@ -102,6 +106,7 @@ void session_free(struct session *s, const char *why)
 	struct tunnel *t = s->t;
 	struct l2tpd *d = t->d;
 
+	sessppp_session_gone(s);
 	if (s->state != SESSION_ESTABLISHED) {
 		d->stats.sessions_failed++;
 		t->n_sessions_setup--;
@@ -131,11 +136,14 @@ static void session_up(struct session *s)
 		 s->id, s->peer_id, s->t->id, s->t->peer_str, session_role_name(s),
 		 session_kind_name(s->kind), s->user[0] ? s->user : "-",
 		 s->seq_required ? "required" : "off");
+	sessppp_session_up(s);
 }
 
-/* A CDN to the peer's session peer_sid; our_sid 0 when we allocated none. */
-static void session_send_cdn(struct tunnel *t, uint16_t peer_sid, uint16_t our_sid,
-			     uint16_t result, int error, const char *message, int q931)
+/* A CDN to the peer's session peer_sid; our_sid 0 when we allocated none;
+ * s (may be NULL) adds its PPP Disconnect Cause. */
+static void session_send_cdn_from(struct tunnel *t, const struct session *s, uint16_t peer_sid,
+				  uint16_t our_sid, uint16_t result, int error,
+				  const char *message, int q931)
 {
 	uint8_t buf[SESSION_MSG_MAX];
 	struct l2tp_builder b;
@@ -153,7 +161,21 @@ static void session_send_cdn(struct tunnel *t, uint16_t peer_sid, uint16_t our_s
 
 		l2tp_builder_put(&b, L2TP_AVP_Q931_CAUSE_CODE, cause, sizeof(cause));
 	}
+	if (s && s->ppp_cause_set) {
+		/* RFC 3145 §3.1: code (2), control protocol (2), direction (1). */
+		uint8_t ppp[5] = { (uint8_t)(s->ppp_cause_code >> 8), (uint8_t)s->ppp_cause_code,
+				   (uint8_t)(s->ppp_cause_proto >> 8), (uint8_t)s->ppp_cause_proto,
+				   s->ppp_cause_dir };
+
+		l2tp_builder_put(&b, L2TP_AVP_PPP_DISCONNECT_CAUSE, ppp, sizeof(ppp));
+	}
 	tunnel_send_msg(t, &b, L2TP_MSG_CDN);
+}
+
+static void session_send_cdn(struct tunnel *t, uint16_t peer_sid, uint16_t our_sid,
+			     uint16_t result, int error, const char *message, int q931)
+{
+	session_send_cdn_from(t, NULL, peer_sid, our_sid, result, error, message, q931);
 }
 
 void session_close(struct session *s, uint16_t result, int error, const char *message, int q931)
@@ -168,7 +190,7 @@ void session_close(struct session *s, uint16_t result, int error, const char *me
 	/* Before the peer assigned its id (ICRQ/OCRQ still unanswered) a CDN
 	 * could not be addressed; if its reply comes, it gets a CDN then. */
 	if (s->peer_id)
-		session_send_cdn(t, s->peer_id, s->id, result, error, message, q931);
+		session_send_cdn_from(t, s, s->peer_id, s->id, result, error, message, q931);
 	session_free(s, "closed");
 }
 

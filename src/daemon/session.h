@@ -14,6 +14,7 @@
 
 struct tunnel;
 struct l2tpd;
+struct sessppp;
 
 enum session_kind {
 	SESSION_LAC_IC, /* we are the LAC, incoming call: ICRQ sent */
@@ -73,6 +74,12 @@ struct session {
 
 	session_data_fn data_cb;
 	void *data_arg;
+
+	struct sessppp *ppp;         /* the PPP link we terminate on it, if any */
+	/* RFC 3145 PPP Disconnect Cause Code for our CDN, set by the PPP glue. */
+	bool ppp_cause_set;
+	uint8_t ppp_cause_dir;
+	uint16_t ppp_cause_code, ppp_cause_proto;
 };
 
 /* A new incoming call from us as LAC on t (ICRQ now, or when t is up).

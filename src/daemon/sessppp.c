@@ -1,0 +1,1001 @@
+/* PPP over L2TP sessions: the LNS and client policies around the PPP
+ * engine, the address pools and the TUN devices. */
+#include "sessppp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aaa/users.h"
+#include "dataplane/iptable.h"
+#include "dataplane/netlink.h"
+#include "dataplane/pool.h"
+#include "dataplane/tun.h"
+#include "ppp/ppp.h"
+#include "config.h"
+#include "daemon.h"
+#include "destination.h"
+#include "session.h"
+#include "tunnel.h"
+
+#define SESSPPP_ECHO_INTERVAL_MS 30000 /* LCP keepalive: 30 s ... */
+#define SESSPPP_ECHO_FAILURES    3     /* ... three missed, the link is down */
+#define SESSPPP_MTU              1400  /* TUN MTU: 1500 minus IP, UDP, L2TP, PPP, slack */
+#define SESSPPP_BUF              (PPP_HEADROOM + 4096)
+#define SESSPPP_TUN_BURST        64    /* packets per TUN wakeup before yielding */
+#define SESSPPP_BACKOFF_MAX      60.0  /* client redial: 1, 2, 4 ... 60 s */
+
+/* What an [lns] section needs at run time; kept across reloads by name so
+ * addresses in use stay accounted for. */
+struct sessppp_lns {
+	char name[64];
+	struct pool pool;
+	struct users *users;
+	struct ppp_config ppp;
+	char hostname[64];
+};
+
+/* A [client]: its redial timer outlives its sessions. */
+struct sessppp_client {
+	char name[64];
+	struct sessppp_ctx *c;
+	ev_timer redial;
+	double backoff;
+	bool wanted; /* autostart or dialled: keep it connected */
+};
+
+struct sessppp_ctx {
+	struct l2tpd *d;
+	struct sessppp_lns *lns;
+	size_t n_lns;
+	struct sessppp_client **clients; /* each one allocated: sessions point at them */
+	size_t n_clients;
+	struct ppp_config client_ppp;    /* shared by every client link */
+	struct tun tun; /* the LNS TUN; fds[0] < 0 when closed */
+	bool tun_open;
+	ev_io tun_io;
+	struct iptable ips;
+	/* One packet at a time, reused: nothing allocated per packet. */
+	uint8_t buf[SESSPPP_BUF];
+};
+
+struct sessppp {
+	struct session *s;
+	struct sessppp_ctx *c;
+	struct ppp *ppp;
+	struct sessppp_lns *lns;    /* LNS side */
+	struct sessppp_client *cl;  /* client side */
+	const struct config_client *ccfg;
+	ev_timer timer;
+	unsigned idle_timeout;      /* s; 0 = none */
+	uint64_t last_rx_ms;
+	struct in_addr local, peer; /* LNS: ours, the subscriber's */
+	bool pool_addr;             /* peer came from lns->pool */
+	bool in_table;
+	bool close_pending;         /* PPP is down: CDN from the timer */
+	bool idle_closing;          /* we terminated the link for idleness */
+	uint16_t close_result;
+	struct ppp_cause cause;
+	char reason[64];
+	/* Client: its own TUN, routes */
+	struct tun tun;
+	bool tun_open;
+	ev_io tun_io;
+	bool host_route;
+	struct in_addr lns_addr, gw;
+	int oif;
+	bool routes_on;
+};
+
+static struct sessppp_ctx *sessppp_ctx(struct session *s)
+{
+	return s->t->d->sp;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static void sessppp_lns_ppp_config(struct sessppp_lns *l, const struct config_lns *cl,
+				   const struct config *cfg)
+{
+	static const uint8_t methods[] = { [CONFIG_AUTH_PAP] = PPP_AUTH_PAP,
+					   [CONFIG_AUTH_CHAP] = PPP_AUTH_CHAP_MD5,
+					   [CONFIG_AUTH_MSCHAPV2] = PPP_AUTH_MSCHAPV2 };
+
+	ppp_config_init(&l->ppp, PPP_ROLE_SERVER);
+	memset(l->ppp.auth, PPP_AUTH_NONE, sizeof(l->ppp.auth));
+	for (size_t i = 0; i < cl->n_auth && i < PPP_AUTH_PREFS_MAX; i++)
+		l->ppp.auth[i] = methods[cl->auth[i]];
+	snprintf(l->hostname, sizeof(l->hostname), "%s",
+		 cfg->global.hostname ? cfg->global.hostname : "l2tpd");
+	l->ppp.hostname = l->hostname;
+	l->ppp.echo_interval_ms = SESSPPP_ECHO_INTERVAL_MS;
+	l->ppp.echo_failures = SESSPPP_ECHO_FAILURES;
+	l->ppp.echo_adaptive = true;
+	for (size_t i = 0; i < cl->n_dns && i < 2; i++)
+		l->ppp.dns[i] = cl->dns[i];
+}
+
+static struct sessppp_lns *sessppp_lns_find(struct sessppp_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_lns; i++)
+		if (!strcmp(c->lns[i].name, name))
+			return &c->lns[i];
+	return NULL;
+}
+
+/* Load every users file of cfg into users[] (one per [lns], NULL when it
+ * has none). All or nothing. */
+static int sessppp_load_users(const struct config *cfg, struct users **users, char *err,
+			      size_t errlen)
+{
+	for (size_t i = 0; i < cfg->n_lns; i++) {
+		int rc;
+
+		users[i] = NULL;
+		if (!cfg->lns[i].users)
+			continue;
+		rc = users_load(cfg->lns[i].users, &users[i], err, errlen);
+		if (rc < 0) {
+			while (i--)
+				users_free(users[i]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Take the sections of cfg: new ones get a pool, known ones new users and
+ * settings (their pools keep the addresses in use; new ranges are added). */
+static int sessppp_apply(struct sessppp_ctx *c, const struct config *cfg, struct users **users)
+{
+	for (size_t i = 0; i < cfg->n_lns; i++) {
+		const struct config_lns *cl = &cfg->lns[i];
+		struct sessppp_lns *l = sessppp_lns_find(c, cl->name);
+
+		if (!l) {
+			struct sessppp_lns *arr = realloc(c->lns, (c->n_lns + 1) * sizeof(*arr));
+
+			if (!arr) {
+				for (size_t k = i; k < cfg->n_lns; k++)
+					users_free(users[k]);
+				return -ENOMEM;
+			}
+			/* Pools hold pointers to their own arrays only: moving
+			 * the struct is fine. */
+			c->lns = arr;
+			l = &c->lns[c->n_lns++];
+			memset(l, 0, sizeof(*l));
+			snprintf(l->name, sizeof(l->name), "%s", cl->name);
+			pool_init(&l->pool);
+		}
+		for (size_t r = 0; r < cl->n_pool; r++) {
+			int rc = pool_add_range(&l->pool, cl->pool[r].first, cl->pool[r].last);
+
+			if (rc < 0 && rc != -EEXIST)
+				log_warn(&c->d->log, "pool range not added lns=%s error=%s", cl->name,
+					 strerror(-rc));
+		}
+		users_free(l->users);
+		l->users = users[i];
+		sessppp_lns_ppp_config(l, cl, cfg);
+	}
+	return 0;
+}
+
+static void sessppp_tun_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static int sessppp_open_lns_tun(struct sessppp_ctx *c, const struct config *cfg, char *err,
+				size_t errlen)
+{
+	int rc;
+
+	rc = tun_open(&c->tun, cfg->global.tun, 1);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot open TUN %s: %s", cfg->global.tun, strerror(-rc));
+		return rc;
+	}
+	c->tun_open = true;
+	tun_set_mtu(&c->tun, SESSPPP_MTU);
+	for (size_t i = 0; i < cfg->n_lns; i++) {
+		rc = tun_add_address(&c->tun, AF_INET, &cfg->lns[i].local_ip, NULL, 32);
+		if (rc < 0 && rc != -EEXIST)
+			log_warn(&c->d->log, "cannot add address to TUN tun=%s error=%s",
+				 c->tun.name, strerror(-rc));
+	}
+	rc = tun_set_up(&c->tun);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot bring TUN %s up: %s", c->tun.name, strerror(-rc));
+		return rc;
+	}
+	ev_io_init(&c->tun_io, sessppp_tun_cb, c->tun.fds[0], EV_READ);
+	c->tun_io.data = c;
+	ev_io_start(c->d->loop, &c->tun_io);
+	log_info(&c->d->log, "tun up tun=%s mtu=%d", c->tun.name, SESSPPP_MTU);
+	return 0;
+}
+
+int sessppp_init(struct l2tpd *d, char *err, size_t errlen)
+{
+	const struct config *cfg = d->cfg;
+	struct sessppp_ctx *c = calloc(1, sizeof(*c));
+	struct users **users = calloc(cfg->n_lns + 1, sizeof(*users));
+	int rc = -ENOMEM;
+
+	err[0] = '\0';
+	if (!c || !users || iptable_init(&c->ips, 256) < 0) {
+		free(c);
+		free(users);
+		return -ENOMEM;
+	}
+	c->d = d;
+	d->sp = c;
+	ppp_config_init(&c->client_ppp, PPP_ROLE_CLIENT);
+	c->client_ppp.echo_interval_ms = SESSPPP_ECHO_INTERVAL_MS;
+	c->client_ppp.echo_failures = SESSPPP_ECHO_FAILURES;
+	c->client_ppp.echo_adaptive = true;
+	rc = sessppp_load_users(cfg, users, err, errlen);
+	if (rc == 0)
+		rc = sessppp_apply(c, cfg, users);
+	free(users);
+	if (rc < 0)
+		return rc;
+	/* Only an LNS carries subscribers' traffic on the shared TUN. */
+	if (cfg->n_lns)
+		rc = sessppp_open_lns_tun(c, cfg, err, errlen);
+	return rc;
+}
+
+int sessppp_reload(struct l2tpd *d, const struct config *cfg, char *err, size_t errlen)
+{
+	struct users **users = calloc(cfg->n_lns + 1, sizeof(*users));
+	int rc;
+
+	if (!users)
+		return -ENOMEM;
+	rc = sessppp_load_users(cfg, users, err, errlen);
+	if (rc == 0)
+		rc = sessppp_apply(d->sp, cfg, users);
+	free(users);
+	return rc;
+}
+
+static void sessppp_client_free_all(struct sessppp_ctx *c)
+{
+	for (size_t i = 0; i < c->n_clients; i++) {
+		ev_timer_stop(c->d->loop, &c->clients[i]->redial);
+		free(c->clients[i]);
+	}
+	free(c->clients);
+	c->clients = NULL;
+	c->n_clients = 0;
+}
+
+void sessppp_fini(struct l2tpd *d)
+{
+	struct sessppp_ctx *c = d->sp;
+
+	if (!c)
+		return;
+	if (c->tun_open) {
+		ev_io_stop(d->loop, &c->tun_io);
+		tun_close(&c->tun);
+	}
+	sessppp_client_free_all(c);
+	for (size_t i = 0; i < c->n_lns; i++) {
+		pool_destroy(&c->lns[i].pool);
+		users_free(c->lns[i].users);
+	}
+	free(c->lns);
+	iptable_destroy(&c->ips);
+	free(c);
+	d->sp = NULL;
+}
+
+/* ------------------------------------------------------------ timer */
+
+static void sessppp_arm(struct sessppp *sp)
+{
+	struct l2tpd *d = sp->c->d;
+	uint64_t now = l2tpd_now_ms(d), at = ppp_next_deadline(sp->ppp);
+
+	if (sp->close_pending)
+		at = now;
+	else if (sp->idle_timeout) {
+		uint64_t idle = sp->last_rx_ms + (uint64_t)sp->idle_timeout * 1000u;
+
+		at = idle < at ? idle : at;
+	}
+	ev_timer_stop(d->loop, &sp->timer);
+	if (at == PPP_NO_DEADLINE)
+		return;
+	ev_timer_set(&sp->timer, at > now ? (double)(at - now) / 1000.0 : 0.0, 0.0);
+	ev_timer_start(d->loop, &sp->timer);
+}
+
+/* Close from outside any PPP callback: the link cannot be freed from its
+ * own callbacks, so the CDN goes from the timer. */
+static void sessppp_schedule_close(struct sessppp *sp, uint16_t result, const struct ppp_cause *cause,
+				   const char *reason)
+{
+	if (sp->close_pending)
+		return;
+	sp->close_pending = true;
+	sp->close_result = result;
+	sp->cause = *cause;
+	snprintf(sp->reason, sizeof(sp->reason), "%s", reason);
+	sessppp_arm(sp);
+}
+
+static void sessppp_close_now(struct sessppp *sp)
+{
+	struct session *s = sp->s;
+	struct l2tpd *d = sp->c->d;
+
+	log_info(&d->log, "ppp down session=%u tunnel=%u user=%s ip=%s reason=%s cause=%u",
+		 s->id, s->t->id, s->user[0] ? s->user : "-", s->ip[0] ? s->ip : "-", sp->reason,
+		 sp->cause.code);
+	s->ppp_cause_set = true;
+	s->ppp_cause_code = sp->cause.code;
+	s->ppp_cause_proto = sp->cause.proto;
+	s->ppp_cause_dir = sp->cause.direction;
+	session_close(s, sp->close_result, -1, sp->reason, -1); /* frees sp */
+}
+
+static void sessppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sessppp *sp = w->data;
+	uint64_t now = l2tpd_now_ms(sp->c->d);
+
+	(void)loop;
+	(void)revents;
+	if (sp->close_pending) {
+		sessppp_close_now(sp);
+		return;
+	}
+	if (sp->idle_timeout && now >= sp->last_rx_ms + (uint64_t)sp->idle_timeout * 1000u) {
+		/* No data from the subscriber: say goodbye politely (LCP
+		 * Terminate), the down callback sends the CDN. */
+		log_info(&sp->c->d->log, "idle timeout session=%u user=%s idle_timeout=%us",
+			 sp->s->id, sp->s->user, sp->idle_timeout);
+		sp->idle_closing = true;
+		sp->idle_timeout = 0;
+		ppp_close(sp->ppp, now);
+		sessppp_arm(sp);
+		return;
+	}
+	ppp_tick(sp->ppp, now);
+	sessppp_arm(sp);
+}
+
+/* ------------------------------------------------------------ data */
+
+static int sessppp_send_ip(struct sessppp *sp, uint8_t *pkt, size_t len)
+{
+	uint8_t hdr[PPP_HEADROOM];
+	size_t h = ppp_data_header(sp->ppp, PPP_PROTO_IP, hdr);
+
+	/* pkt has PPP_HEADROOM free octets before it. */
+	memcpy(pkt - h, hdr, h);
+	return session_send_data(sp->s, pkt - h, len + h);
+}
+
+/* LNS TUN: packets to subscribers, by destination address. */
+static void sessppp_tun_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sessppp_ctx *c = w->data;
+	uint8_t *pkt = c->buf + PPP_HEADROOM;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; i < SESSPPP_TUN_BURST; i++) {
+		ssize_t n = read(c->tun.fds[0], pkt, sizeof(c->buf) - PPP_HEADROOM);
+		struct in_addr dst;
+		struct sessppp *sp;
+
+		if (n <= 0)
+			return;
+		if (n < 20 || (pkt[0] >> 4) != 4)
+			continue; /* IPv6 over this TUN: not yet */
+		memcpy(&dst, pkt + 16, 4);
+		sp = iptable_find4(&c->ips, dst);
+		if (sp)
+			sessppp_send_ip(sp, pkt, (size_t)n);
+	}
+}
+
+/* Client TUN: everything routed into it goes to the LNS. */
+static void sessppp_client_tun_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sessppp *sp = w->data;
+	uint8_t *pkt = sp->c->buf + PPP_HEADROOM;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; i < SESSPPP_TUN_BURST; i++) {
+		ssize_t n = read(sp->tun.fds[0], pkt, sizeof(sp->c->buf) - PPP_HEADROOM);
+
+		if (n <= 0)
+			return;
+		if (n >= 20 && (pkt[0] >> 4) == 4)
+			sessppp_send_ip(sp, pkt, (size_t)n);
+	}
+}
+
+static void sessppp_session_data(struct session *s, const uint8_t *payload, size_t len, void *arg)
+{
+	struct sessppp *sp = arg;
+	uint8_t *frame = sp->c->buf;
+
+	(void)s;
+	if (len > sizeof(sp->c->buf))
+		return;
+	/* ppp_input wants a writable frame; the receive buffer is not ours. */
+	memcpy(frame, payload, len);
+	ppp_input(sp->ppp, frame, len, l2tpd_now_ms(sp->c->d));
+	sessppp_arm(sp);
+}
+
+/* ------------------------------------------------------------ PPP ops */
+
+static void sessppp_ppp_send(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct sessppp *sp = ctx;
+
+	session_send_data(sp->s, frame, len);
+}
+
+static void sessppp_ppp_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len)
+{
+	struct sessppp *sp = ctx;
+	struct in_addr src;
+	int fd;
+
+	if (proto != PPP_PROTO_IP || len < 20 || (pkt[0] >> 4) != 4)
+		return;
+	if (sp->lns) {
+		/* Anti-spoofing: a subscriber sends from its own address only. */
+		memcpy(&src, pkt + 12, 4);
+		if (src.s_addr != sp->peer.s_addr) {
+			log_ratelimited(&sp->c->d->log, LOG_LEVEL_INFO,
+					"dropped spoofed packet session=%u user=%s src=%s",
+					sp->s->id, sp->s->user, inet_ntoa(src));
+			return;
+		}
+		sp->last_rx_ms = l2tpd_now_ms(sp->c->d);
+		fd = sp->c->tun_open ? sp->c->tun.fds[0] : -1;
+	} else {
+		fd = sp->tun_open ? sp->tun.fds[0] : -1;
+	}
+	if (fd >= 0 && write(fd, pkt, len) < 0)
+		sp->c->d->stats.data_tx_errors++;
+}
+
+/* A host route to the LNS via the path it has now, so that the routes we
+ * are about to put into the tunnel never carry the tunnel itself. */
+static int sessppp_route_get(struct in_addr dst, struct in_addr *gw, int *oif)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+		uint8_t attrs[64];
+	} req = { 0 };
+	uint8_t resp[4096];
+	struct rtattr *a;
+	int fd, rc = -ENOENT;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	req.h.nlmsg_type = RTM_GETROUTE;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.r.rtm_family = AF_INET;
+	req.r.rtm_dst_len = 32;
+	a = (struct rtattr *)((uint8_t *)&req + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(req.r))));
+	a->rta_type = RTA_DST;
+	a->rta_len = RTA_LENGTH(4);
+	memcpy(RTA_DATA(a), &dst, 4);
+	req.h.nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(req.r))) + RTA_ALIGN(a->rta_len);
+	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	n = recv(fd, resp, sizeof(resp), 0);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = (struct nlmsghdr *)resp; NLMSG_OK(h, (size_t)n);
+	     h = NLMSG_NEXT(h, n)) {
+		struct rtmsg *r = NLMSG_DATA(h);
+		int alen;
+
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			break;
+		}
+		if (h->nlmsg_type != RTM_NEWROUTE)
+			continue;
+		gw->s_addr = 0;
+		*oif = 0;
+		alen = (int)RTM_PAYLOAD(h);
+		for (a = RTM_RTA(r); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+			if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == 4)
+				memcpy(gw, RTA_DATA(a), 4);
+			else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == 4)
+				memcpy(oif, RTA_DATA(a), 4);
+		}
+		rc = *oif ? 0 : -ENOENT;
+		break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static int sessppp_host_route(struct tun *t, int cmd, struct in_addr dst, struct in_addr gw,
+			      int oif)
+{
+	struct nl_req r;
+	struct rtmsg *rt = nl_req_init(&r, (uint16_t)cmd,
+				       cmd == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_EXCL : 0,
+				       sizeof(*rt));
+	uint32_t o = (uint32_t)oif;
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = 32;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = gw.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rt->rtm_type = RTN_UNICAST;
+	nl_req_put(&r, RTA_DST, &dst, 4);
+	if (gw.s_addr)
+		nl_req_put(&r, RTA_GATEWAY, &gw, 4);
+	nl_req_put(&r, RTA_OIF, &o, 4);
+	return nl_request(&t->nl, &r);
+}
+
+static void sessppp_client_routes(struct sessppp *sp, bool add)
+{
+	const struct config_client *cc = sp->ccfg;
+	static const uint32_t halves[2] = { 0x00000000u, 0x80000000u };
+
+	if (cc->route_default) {
+		for (int i = 0; i < 2; i++) {
+			struct in_addr a = { htonl(halves[i]) };
+
+			if (add)
+				tun_add_route(&sp->tun, AF_INET, &a, 1);
+			else
+				tun_del_route(&sp->tun, AF_INET, &a, 1);
+		}
+	}
+	for (size_t i = 0; i < cc->n_routes; i++) {
+		const struct config_prefix *p = &cc->routes[i];
+
+		if (add)
+			tun_add_route(&sp->tun, p->family, &p->addr, p->len);
+		else
+			tun_del_route(&sp->tun, p->family, &p->addr, p->len);
+	}
+	sp->routes_on = add;
+}
+
+static int sessppp_client_up(struct sessppp *sp, const struct ppp_net *net)
+{
+	struct l2tpd *d = sp->c->d;
+	const struct config_client *cc = sp->ccfg;
+	int rc;
+
+	rc = tun_open(&sp->tun, cc->tun, 1);
+	if (rc < 0)
+		return rc;
+	sp->tun_open = true;
+	tun_set_mtu(&sp->tun, net->peer_mru && net->peer_mru < SESSPPP_MTU ? net->peer_mru
+									 : SESSPPP_MTU);
+	rc = tun_add_address(&sp->tun, AF_INET, &net->local, &net->peer, 32);
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	rc = tun_set_up(&sp->tun);
+	if (rc < 0)
+		return rc;
+	ev_io_init(&sp->tun_io, sessppp_client_tun_cb, sp->tun.fds[0], EV_READ);
+	sp->tun_io.data = sp;
+	ev_io_start(d->loop, &sp->tun_io);
+	if (sp->s->t->peer.sa.sa_family == AF_INET) {
+		sp->lns_addr = sp->s->t->peer.sin.sin_addr;
+		rc = sessppp_route_get(sp->lns_addr, &sp->gw, &sp->oif);
+		if (rc == 0) {
+			rc = sessppp_host_route(&sp->tun, RTM_NEWROUTE, sp->lns_addr, sp->gw,
+						sp->oif);
+			sp->host_route = rc == 0;
+		}
+		if (rc < 0 && rc != -EEXIST)
+			log_warn(&d->log, "cannot pin the route to the LNS client=%s error=%s",
+				 cc->name, strerror(-rc));
+	}
+	sessppp_client_routes(sp, true);
+	return 0;
+}
+
+static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
+{
+	struct sessppp *sp = ctx;
+	struct session *s = sp->s;
+	struct l2tpd *d = sp->c->d;
+	int rc;
+
+	if (net->proto != PPP_PROTO_IPCP)
+		return;
+	if (sp->lns) {
+		inet_ntop(AF_INET, &net->peer, s->ip, sizeof(s->ip));
+		rc = iptable_insert4(&sp->c->ips, net->peer, sp);
+		sp->in_table = rc == 0;
+		if (rc == 0 && sp->c->tun_open)
+			tun_add_route(&sp->c->tun, AF_INET, &net->peer, 32);
+		sp->last_rx_ms = l2tpd_now_ms(d);
+	} else {
+		inet_ntop(AF_INET, &net->local, s->ip, sizeof(s->ip));
+		rc = sessppp_client_up(sp, net);
+		if (rc == 0) {
+			sp->cl->backoff = 0;
+		} else {
+			struct ppp_cause cause = { PPP_CAUSE_ADMIN, 0, PPP_DIR_LOCAL, "tun" };
+
+			log_err(&d->log, "client tun failed client=%s error=%s", sp->ccfg->name,
+				strerror(-rc));
+			sessppp_schedule_close(sp, L2TP_CDN_GENERAL_ERROR, &cause, "tun failed");
+			return;
+		}
+	}
+	log_info(&d->log, "ppp up session=%u tunnel=%u role=%s user=%s ip=%s local=%s tun=%s",
+		 s->id, s->t->id, sp->lns ? "lns" : "client", s->user[0] ? s->user : "-", s->ip,
+		 inet_ntoa(net->local), sp->lns ? sp->c->tun.name : sp->tun.name);
+}
+
+static void sessppp_ppp_down(void *ctx, const struct ppp_cause *cause)
+{
+	struct sessppp *sp = ctx;
+	uint16_t result;
+
+	/* RFC 2661 §4.4.2: 2 = general error (negotiation, authentication,
+	 * keepalive), 3 = administrative (our own or the peer's Terminate). */
+	if (cause->code == PPP_CAUSE_ADMIN || cause->code == PPP_CAUSE_TERMINATE)
+		result = L2TP_CDN_ADMIN;
+	else
+		result = L2TP_CDN_GENERAL_ERROR;
+	if (sp->close_pending) {
+		sp->cause = *cause;
+		return;
+	}
+	if (sp->idle_closing)
+		sessppp_schedule_close(sp, L2TP_CDN_ADMIN, cause, "idle");
+	else
+		sessppp_schedule_close(sp, result, cause,
+				       cause->reason ? cause->reason : "ppp down");
+}
+
+/* Give the subscriber an address: its static one, or one from the pool. */
+static int sessppp_assign(struct sessppp *sp, struct in_addr fixed)
+{
+	struct sessppp_lns *l = sp->lns;
+	int rc;
+
+	if (fixed.s_addr) {
+		if (pool_contains(&l->pool, fixed)) {
+			rc = pool_reserve(&l->pool, fixed);
+			if (rc < 0)
+				return rc;
+			sp->pool_addr = true;
+		} else if (iptable_find4(&sp->c->ips, fixed)) {
+			return -EADDRINUSE;
+		}
+		sp->peer = fixed;
+		return 0;
+	}
+	rc = pool_alloc(&l->pool, &sp->peer);
+	if (rc == 0)
+		sp->pool_addr = true;
+	return rc;
+}
+
+static void sessppp_ppp_verify(void *ctx, const struct ppp_auth_request *req)
+{
+	struct sessppp *sp = ctx;
+	struct session *s = sp->s;
+	struct l2tpd *d = sp->c->d;
+	uint8_t authresp[PPP_MSCHAPV2_AUTHRESP_LEN];
+	uint64_t now = l2tpd_now_ms(d);
+	struct in_addr fixed;
+	int rc;
+
+	log_sanitize(s->user, sizeof(s->user), (const uint8_t *)req->user, req->user_len);
+	rc = users_verify(sp->lns->users, req, &fixed, authresp);
+	if (rc < 0) {
+		d->stats.auth_failures++;
+		log_warn(&d->log, "authentication failed session=%u tunnel=%u user=%s method=%s reason=%s",
+			 s->id, s->t->id, s->user, ppp_auth_method_name(req->method),
+			 rc == -ENOENT ? "unknown user" : "wrong password");
+		ppp_auth_result(sp->ppp, false, "Authentication failed", NULL, now);
+		return;
+	}
+	if (!sp->peer.s_addr) {
+		rc = sessppp_assign(sp, fixed);
+		if (rc < 0) {
+			struct ppp_cause cause = { PPP_CAUSE_NCP_ADDRESS, PPP_PROTO_IPCP,
+						   PPP_DIR_LOCAL, "pool exhausted" };
+			const char *why = rc == -ENOSPC ? "pool exhausted" : "address in use";
+
+			log_warn(&d->log, "%s session=%u tunnel=%u user=%s lns=%s", why, s->id,
+				 s->t->id, s->user, sp->lns->name);
+			cause.reason = why;
+			sessppp_schedule_close(sp, L2TP_CDN_NO_RESOURCES_TEMPORARY, &cause, why);
+			return;
+		}
+		ppp_set_ipv4(sp->ppp, sp->local, sp->peer);
+	}
+	log_info(&d->log, "authenticated session=%u tunnel=%u user=%s method=%s", s->id, s->t->id,
+		 s->user, ppp_auth_method_name(req->method));
+	ppp_auth_result(sp->ppp, true, "Welcome", authresp, now);
+}
+
+static void sessppp_ppp_auth_done(void *ctx, enum ppp_auth_method method, bool ok, const char *msg)
+{
+	struct sessppp *sp = ctx;
+
+	if (!sp->lns && !ok)
+		log_warn(&sp->c->d->log, "authentication refused by the LNS session=%u user=%s method=%s message=%s",
+			 sp->s->id, sp->s->user, ppp_auth_method_name(method), msg ? msg : "-");
+}
+
+static const struct ppp_ops sessppp_ops = {
+	.send = sessppp_ppp_send,
+	.data = sessppp_ppp_data,
+	.up = sessppp_ppp_up,
+	.down = sessppp_ppp_down,
+	.verify = sessppp_ppp_verify,
+	.auth_done = sessppp_ppp_auth_done,
+};
+
+/* ------------------------------------------------------------ clients */
+
+static struct sessppp_client *sessppp_client_find(struct sessppp_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_clients; i++)
+		if (!strcmp(c->clients[i]->name, name))
+			return c->clients[i];
+	return NULL;
+}
+
+static void sessppp_redial_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+static struct sessppp_client *sessppp_client_get(struct sessppp_ctx *c, const char *name)
+{
+	struct sessppp_client *cl = sessppp_client_find(c, name), **arr;
+
+	if (cl)
+		return cl;
+	arr = realloc(c->clients, (c->n_clients + 1) * sizeof(*arr));
+	if (!arr)
+		return NULL;
+	c->clients = arr;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	c->clients[c->n_clients++] = cl;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	cl->c = c;
+	ev_init(&cl->redial, sessppp_redial_cb);
+	cl->redial.data = cl;
+	return cl;
+}
+
+static int sessppp_client_start(struct sessppp_client *cl, char *msg, size_t msglen)
+{
+	struct l2tpd *d = cl->c->d;
+	struct destination *dst = destination_find(d, cl->name);
+	uint16_t id;
+	int n;
+
+	if (!dst || dst->role != DEST_CLIENT) {
+		snprintf(msg, msglen, "no client %s", cl->name);
+		return -ENOENT;
+	}
+	if (destination_sessions(dst)) {
+		snprintf(msg, msglen, "client %s is already connected", cl->name);
+		return -EALREADY;
+	}
+	cl->wanted = true;
+	n = destination_dial(dst, 1, &id, msg, msglen);
+	return n > 0 ? 0 : n;
+}
+
+static void sessppp_redial_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sessppp_client *cl = w->data;
+	char msg[160];
+
+	(void)loop;
+	(void)revents;
+	ev_timer_stop(cl->c->d->loop, w);
+	if (cl->c->d->stopping)
+		return;
+	log_info(&cl->c->d->log, "client redial client=%s", cl->name);
+	if (sessppp_client_start(cl, msg, sizeof(msg)) < 0 &&
+	    !strstr(msg, "already connected")) {
+		log_warn(&cl->c->d->log, "client redial failed client=%s reason=%s", cl->name, msg);
+		/* Try again later, as if the call had failed. */
+		cl->backoff = cl->backoff ? cl->backoff * 2 : 1;
+		if (cl->backoff > SESSPPP_BACKOFF_MAX)
+			cl->backoff = SESSPPP_BACKOFF_MAX;
+		ev_timer_set(w, cl->backoff, 0.0);
+		ev_timer_start(cl->c->d->loop, w);
+	}
+}
+
+static void sessppp_client_schedule(struct sessppp_client *cl)
+{
+	struct l2tpd *d = cl->c->d;
+
+	if (!cl->wanted || d->stopping || ev_is_active(&cl->redial))
+		return;
+	if (!config_find_client(d->cfg, cl->name))
+		return;
+	cl->backoff = cl->backoff ? cl->backoff * 2 : 1;
+	if (cl->backoff > SESSPPP_BACKOFF_MAX)
+		cl->backoff = SESSPPP_BACKOFF_MAX;
+	log_info(&d->log, "client down client=%s redial_in=%.0fs", cl->name, cl->backoff);
+	ev_timer_set(&cl->redial, cl->backoff, 0.0);
+	ev_timer_start(d->loop, &cl->redial);
+}
+
+int sessppp_client_dial(struct l2tpd *d, const char *name, char *msg, size_t msglen)
+{
+	struct sessppp_client *cl;
+
+	if (!config_find_client(d->cfg, name)) {
+		snprintf(msg, msglen, "no client %s", name);
+		return -ENOENT;
+	}
+	cl = sessppp_client_get(d->sp, name);
+	if (!cl)
+		return -ENOMEM;
+	ev_timer_stop(d->loop, &cl->redial);
+	cl->backoff = 0;
+	return sessppp_client_start(cl, msg, msglen);
+}
+
+void sessppp_autostart(struct l2tpd *d)
+{
+	char msg[160];
+
+	for (size_t i = 0; i < d->cfg->n_client; i++) {
+		const struct config_client *cc = &d->cfg->client[i];
+
+		if (!cc->autostart)
+			continue;
+		if (sessppp_client_dial(d, cc->name, msg, sizeof(msg)) < 0)
+			log_warn(&d->log, "autostart failed client=%s reason=%s", cc->name, msg);
+		else
+			log_info(&d->log, "autostart client=%s", cc->name);
+	}
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static const struct config_client *sessppp_client_of(struct session *s)
+{
+	struct destination *dst = s->t->dest;
+
+	if (!dst || dst->role != DEST_CLIENT || s->kind != SESSION_LAC_IC)
+		return NULL;
+	return dst->client;
+}
+
+void sessppp_session_up(struct session *s)
+{
+	struct l2tpd *d = s->t->d;
+	struct sessppp_ctx *c = sessppp_ctx(s);
+	const struct config_client *cc = sessppp_client_of(s);
+	const struct config_lns *cl = NULL;
+	struct sessppp *sp;
+	uint64_t now = l2tpd_now_ms(d);
+
+	if (!c)
+		return;
+	if (!cc) {
+		/* The LNS side of an incoming call: we terminate its PPP. */
+		if (s->kind != SESSION_LNS_IC || !s->t->lns_section[0])
+			return;
+		cl = config_find_lns(d->cfg, s->t->lns_section);
+		if (!cl || !sessppp_lns_find(c, cl->name))
+			return;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (!sp) {
+		session_close(s, L2TP_CDN_NO_RESOURCES_TEMPORARY, L2TP_ERR_NO_RESOURCES,
+			      "out of memory", -1);
+		return;
+	}
+	sp->s = s;
+	sp->c = c;
+	ev_init(&sp->timer, sessppp_timer_cb);
+	sp->timer.data = sp;
+	if (cl) {
+		sp->lns = sessppp_lns_find(c, cl->name);
+		sp->local = cl->local_ip;
+		sp->idle_timeout = cl->idle_timeout;
+		sp->ppp = ppp_new(&sp->lns->ppp, &sessppp_ops, sp);
+	} else {
+		sp->ccfg = cc;
+		sp->cl = sessppp_client_get(c, cc->name);
+		sp->ppp = sp->cl ? ppp_new(&c->client_ppp, &sessppp_ops, sp) : NULL;
+		if (sp->ppp) {
+			ppp_set_credentials(sp->ppp, cc->user, cc->password);
+			snprintf(s->user, sizeof(s->user), "%s", cc->user);
+		}
+	}
+	if (!sp->ppp) {
+		free(sp);
+		session_close(s, L2TP_CDN_NO_RESOURCES_TEMPORARY, L2TP_ERR_NO_RESOURCES,
+			      "out of memory", -1);
+		return;
+	}
+	s->ppp = sp;
+	sp->last_rx_ms = now;
+	session_set_data_cb(s, sessppp_session_data, sp);
+	/* TODO proxy LCP/authentication (accept_proxy): session.c keeps only
+	 * the presence of the proxy AVPs, not their values; renegotiate. */
+	ppp_start(sp->ppp, now);
+	sessppp_arm(sp);
+}
+
+void sessppp_session_gone(struct session *s)
+{
+	struct sessppp *sp = s->ppp;
+	struct sessppp_ctx *c = sessppp_ctx(s);
+	const struct config_client *cc = sessppp_client_of(s);
+
+	if (sp) {
+		struct l2tpd *d = sp->c->d;
+
+		s->ppp = NULL;
+		session_set_data_cb(s, NULL, NULL);
+		/* The peer is gone: no Terminate exchange, just down (its down
+		 * callback must not schedule anything now). */
+		if (!sp->close_pending) {
+			sp->close_pending = true;
+			ppp_lower_down(sp->ppp, l2tpd_now_ms(d));
+		}
+		ev_timer_stop(d->loop, &sp->timer);
+		if (sp->in_table) {
+			iptable_remove4(&c->ips, sp->peer);
+			if (c->tun_open)
+				tun_del_route(&c->tun, AF_INET, &sp->peer, 32);
+		}
+		if (sp->pool_addr)
+			pool_free(&sp->lns->pool, sp->peer);
+		if (sp->tun_open) {
+			if (sp->routes_on)
+				sessppp_client_routes(sp, false);
+			if (sp->host_route)
+				sessppp_host_route(&sp->tun, RTM_DELROUTE, sp->lns_addr, sp->gw,
+						   sp->oif);
+			ev_io_stop(d->loop, &sp->tun_io);
+			tun_close(&sp->tun);
+		}
+		ppp_free(sp->ppp);
+		free(sp);
+	}
+	if (cc && c) {
+		struct sessppp_client *cl = sessppp_client_find(c, cc->name);
+
+		if (cl)
+			sessppp_client_schedule(cl);
+	}
+}

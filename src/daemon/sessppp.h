@@ -1,0 +1,45 @@
+/* The glue between an L2TP session and its PPP link: one struct sessppp
+ * per established session on which we terminate PPP (the LNS side of an
+ * incoming call, and our own [client] calls), created when the session
+ * comes up and freed with it.
+ *
+ * LNS: authenticate against the [lns] users file, give the peer an
+ * address from the section's pool (or its static one), and move IPv4
+ * between the PPP link and the LNS TUN ([global] tun), found by address
+ * through an iptable. Client: a TUN of its own, the address IPCP gave,
+ * a pinned host route to the LNS, then the configured routes; reconnect
+ * with exponential backoff when the call goes away.
+ *
+ * PPP frames travel as L2TP data messages (session_send_data() and the
+ * session's data callback). Daemon-wide state (TUN, pools, users, address
+ * table, client redial timers) is a struct sessppp_ctx in struct l2tpd. */
+#ifndef L2TPD_SESSPPP_H
+#define L2TPD_SESSPPP_H
+
+#include <stddef.h>
+
+struct l2tpd;
+struct config;
+struct session;
+struct sessppp;
+struct sessppp_ctx;
+
+/* After the configuration is loaded: users files, pools, the LNS TUN.
+ * 0 or -errno with a message in err. */
+int sessppp_init(struct l2tpd *d, char *err, size_t errlen);
+/* Before cfg replaces d->cfg: load its users files (an error keeps the old
+ * configuration), add new pools. 0 or -errno with a message in err. */
+int sessppp_reload(struct l2tpd *d, const struct config *cfg, char *err, size_t errlen);
+/* Dial every [client] with autostart. */
+void sessppp_autostart(struct l2tpd *d);
+void sessppp_fini(struct l2tpd *d);
+
+/* s reached established: start PPP on it if we terminate it. */
+void sessppp_session_up(struct session *s);
+/* s is being freed (any reason): free its PPP link, address, table entry,
+ * timer, TUN; a client call schedules its redial. */
+void sessppp_session_gone(struct session *s);
+/* `l2tpctl dial NAME` for a [client]: 0, or -errno with a message. */
+int sessppp_client_dial(struct l2tpd *d, const char *name, char *msg, size_t msglen);
+
+#endif

@@ -4,13 +4,17 @@
 #   make check       all tests: normal build, ASan+UBSan build, fuzz smoke runs
 #                    (scripts/check.sh; ends with 'check: N passed, M failed')
 #   make fuzz        longer fuzzing runs (FUZZ_SECONDS per target, default 600)
+#   make bench-dataplane   data-plane packets per second, ours beside a no-protocol
+#                    forwarder (root; BENCH_ARGS="--seconds 4 --seq ...")
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SMOKE_SECONDS ?= 45
 FUZZ_SECONDS ?= 600
+BENCH_ARGS ?=
 
-.PHONY: all deps build build-asan build-fuzz check check-normal check-asan fuzz-smoke fuzz clean
+.PHONY: all deps build build-asan build-fuzz check check-normal check-asan fuzz-smoke fuzz clean \
+	bench-dataplane
 
 all: build
 
@@ -44,6 +48,9 @@ fuzz: build-fuzz
 
 check:
 	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) scripts/check.sh
+
+bench-dataplane: build
+	build/dataplane_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -309,7 +309,7 @@ static void fastpath_data_input(struct fastpath *fp, struct udp_rx *rx,
 	fastpath_ppp_input(fp, s, rx->buf + h->header_len, flen);
 }
 
-void fastpath_udp_input(struct fastpath *fp, struct udp_rx *rx, unsigned n)
+void fastpath_udp_input(struct fastpath *fp, struct udp_sock *sock, struct udp_rx *rx, unsigned n)
 {
 	struct l2tp_header h;
 
@@ -321,7 +321,7 @@ void fastpath_udp_input(struct fastpath *fp, struct udp_rx *rx, unsigned n)
 		if (r->len < 1 || (r->buf[0] & 0x80) || l2tp_header_parse(r->buf, r->len, &h) < 0) {
 			fp->st.rx_control++;
 			if (fp->ops->control)
-				fp->ops->control(fp->ctx, r);
+				fp->ops->control(fp->ctx, sock, r);
 			continue;
 		}
 		fastpath_data_input(fp, r, &h);

@@ -85,8 +85,8 @@ struct fastpath_ops {
 	 * path is set up. */
 	struct fp_session *(*lookup)(void *ctx, uint16_t tunnel_id, uint16_t session_id);
 	/* A control message, or a datagram that is not a valid L2TP header
-	 * (the daemon parses it again and counts why). */
-	void (*control)(void *ctx, struct udp_rx *rx);
+	 * (the daemon parses it again and counts why): l2tpd_input() fits. */
+	void (*control)(void *ctx, struct udp_sock *sock, struct udp_rx *rx);
 	/* A PPP frame that is not subscriber IP (LCP, authentication, IPCP,
 	 * IPv6 link-local): for the PPP engine. The whole frame as received,
 	 * writable, valid during the call. */
@@ -155,9 +155,10 @@ int fastpath_session_set_ipv6(struct fastpath *fp, struct fp_session *s,
 /* Before the session is freed: its addresses leave the table. */
 void fastpath_session_detach(struct fastpath *fp, struct fp_session *s);
 
-/* A batch from the daemon's UDP reader: data messages are handled here,
- * the rest go to ops->control. The TUN writes are done before return. */
-void fastpath_udp_input(struct fastpath *fp, struct udp_rx *rx, unsigned n);
+/* A batch from the daemon's UDP reader on sock: data messages are handled
+ * here, the rest go to ops->control. The TUN writes are done before
+ * return, so the caller may reuse the buffers. */
+void fastpath_udp_input(struct fastpath *fp, struct udp_sock *sock, struct udp_rx *rx, unsigned n);
 /* One batch from the TUN to the peers: the number of packets read (0: the
  * TUN was empty) or -errno. Call again while it returns FASTPATH_BATCH. */
 int fastpath_tun_input(struct fastpath *fp);

@@ -322,6 +322,10 @@ static unsigned tun_io_write_ring(struct tun_io *io, const struct iovec *pkts, u
 		res[i] = -ECANCELED;
 	}
 	if (tun_io_ring_run(io, n, res) < 0) {
+		/* A ring that failed may still hold completions of this
+		 * batch, which the next one would misread: write() from now
+		 * on. Never seen; the ring sizes leave no room for -EBUSY. */
+		io->mode = TUN_IO_SYSCALL;
 		*errors += n;
 		return 0;
 	}

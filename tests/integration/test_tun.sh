@@ -26,7 +26,7 @@ json_query()
 
 step "create $TUN with two queues and configure it over netlink"
 ns_create a
-start_bg -n a tun "$TUN_SETUP" "$TUN" 2 \
+start_bg -n a -w tun "$TUN_SETUP" "$TUN" 2 \
 	mtu 1400 up \
 	addr4 10.201.5.1 10.201.5.2 32 \
 	addr6 fd00:201:5::1 64 \

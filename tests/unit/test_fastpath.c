@@ -28,6 +28,7 @@
 struct env {
 	int tun[2]; /* [0] the fast path's "TUN", [1] the kernel's side of it */
 	int udp;    /* our tunnel's socket */
+	struct udp_sock sock; /* the same, as the daemon's reader names it */
 	int peer;   /* the peer's socket */
 	union udp_addr peer_addr;
 	struct tun_io io;
@@ -52,11 +53,12 @@ static struct fp_session *env_lookup(void *ctx, uint16_t tid, uint16_t sid)
 	return NULL;
 }
 
-static void env_control(void *ctx, struct udp_rx *rx)
+static void env_control(void *ctx, struct udp_sock *sock, struct udp_rx *rx)
 {
 	struct env *e = ctx;
 
 	(void)rx;
+	assert_ptr_equal(sock, &e->sock);
 	e->n_control++;
 }
 
@@ -93,6 +95,7 @@ static int env_setup(void **state, enum tun_io_mode mode)
 	assert_non_null(e);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, e->tun), 0);
 	e->udp = udp_bound(&ours);
+	e->sock = (struct udp_sock){ .fd = e->udp, .family = AF_INET, .bound = ours };
 	e->peer = udp_bound(&e->peer_addr);
 	assert_int_equal(tun_io_init(&e->io, e->tun[0], mode, 32), 0);
 	assert_int_equal(e->io.mode, mode);
@@ -197,7 +200,7 @@ static void deliver(struct env *e, size_t len)
 {
 	struct udp_rx rx = { .buf = e->dgram, .len = len, .peer = e->peer_addr };
 
-	fastpath_udp_input(&e->fp, &rx, 1);
+	fastpath_udp_input(&e->fp, &e->sock, &rx, 1);
 }
 
 /* What the fake TUN got: the packet's length, or -1 if nothing. */
@@ -386,7 +389,7 @@ static void test_unknown_and_wrong_peer(void **state)
 	len = dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip));
 	rx = (struct udp_rx){ .buf = e->dgram, .len = len, .peer = e->peer_addr };
 	rx.peer.sin.sin_addr.s_addr = inet_addr("127.0.0.2");
-	fastpath_udp_input(&e->fp, &rx, 1);
+	fastpath_udp_input(&e->fp, &e->sock, &rx, 1);
 	assert_int_equal(e->fp.st.rx_wrong_peer, 1);
 	assert_int_equal(tun_take(e, got, sizeof(got)), -1);
 	assert_int_equal(e->s[0].c.rx_packets, 0);
@@ -405,7 +408,7 @@ static void test_control_and_malformed(void **state)
 	rx[1] = (struct udp_rx){ .buf = bad_ver, .len = sizeof(bad_ver), .peer = e->peer_addr };
 	rx[2] = (struct udp_rx){ .buf = short_hdr, .len = sizeof(short_hdr), .peer = e->peer_addr };
 	rx[3] = (struct udp_rx){ .buf = ctl, .len = 0, .peer = e->peer_addr }; /* truncated */
-	fastpath_udp_input(&e->fp, rx, 4);
+	fastpath_udp_input(&e->fp, &e->sock, rx, 4);
 	assert_int_equal(e->n_control, 4);
 	assert_int_equal(e->fp.st.rx_control, 4);
 	assert_int_equal(e->fp.st.rx_data, 0);
@@ -617,7 +620,7 @@ static void test_udp_batch(void **state)
 		memcpy(bufs[i], e->dgram, len);
 		rx[i] = (struct udp_rx){ .buf = bufs[i], .len = len, .peer = e->peer_addr };
 	}
-	fastpath_udp_input(&e->fp, rx, UDP_BATCH);
+	fastpath_udp_input(&e->fp, &e->sock, rx, UDP_BATCH);
 	while (tun_take(e, got, sizeof(got)) == sizeof(ip))
 		n++;
 	assert_int_equal(n, UDP_BATCH);

@@ -8,7 +8,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 nettle-dev libev-dev libinih-dev libjson-c-dev libcmocka-dev liburing-dev
-tshark valgrind iproute2 iputils-ping python3 xl2tpd l2tpns freeradius freeradius-utils
+tshark valgrind iproute2 iputils-ping iperf3 python3 xl2tpd l2tpns freeradius freeradius-utils
 "
 
 missing=""

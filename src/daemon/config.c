@@ -80,6 +80,8 @@ struct key_desc {
 #define RTX_CAP_MAX  3600
 #define RTX_MAX_MAX  100
 #define RWS_MAX      1024 /* out-of-order control messages held per tunnel */
+#define ECHO_MAX     3600 /* s between LCP Echo-Requests */
+#define ECHO_FAIL_MAX 255 /* the PPP engine counts them in an octet */
 
 /* clang-format off */
 #define KEY(t, n, ty, fl, field) \
@@ -129,6 +131,8 @@ static const struct key_desc lns_keys[] = {
 	KEY(config_lns, "users", KT_PATH, 0, users),
 	KEY(config_lns, "accept_proxy", KT_BOOL, 0, accept_proxy),
 	UINT_KEY(config_lns, "idle_timeout", idle_timeout, 0, UINT_MAX),
+	UINT_KEY(config_lns, "lcp_echo_interval", lcp_echo_interval, 0, ECHO_MAX),
+	UINT_KEY(config_lns, "lcp_echo_failures", lcp_echo_failures, 1, ECHO_FAIL_MAX),
 	UINT_KEY(config_lns, "max_sessions_per_tunnel", max_sessions_per_tunnel, 1, 65535),
 };
 
@@ -146,6 +150,8 @@ static const struct key_desc client_keys[] = {
 	KEY(config_client, "tun", KT_TUN, 0, tun),
 	LIST_KEY(config_client, "routes", KT_ROUTES, 0, routes, n_routes),
 	KEY(config_client, "autostart", KT_BOOL, 0, autostart),
+	UINT_KEY(config_client, "lcp_echo_interval", lcp_echo_interval, 0, ECHO_MAX),
+	UINT_KEY(config_client, "lcp_echo_failures", lcp_echo_failures, 1, ECHO_FAIL_MAX),
 };
 
 struct kind_desc {
@@ -912,6 +918,8 @@ static int sect_create_data(struct config *cfg, enum sect_kind kind, const char 
 		memset(l, 0, sizeof(*l));
 		l->line = line;
 		l->accept_proxy = true;
+		l->lcp_echo_interval = CONFIG_LCP_ECHO_INTERVAL;
+		l->lcp_echo_failures = CONFIG_LCP_ECHO_FAILURES;
 		/* The protocol's own bound (16-bit session ids): max_sessions
 		 * is the limit that matters unless the operator sets one. */
 		l->max_sessions_per_tunnel = 65535;
@@ -944,6 +952,8 @@ static int sect_create_data(struct config *cfg, enum sect_kind kind, const char 
 		c = &cfg->client[*index];
 		memset(c, 0, sizeof(*c));
 		c->line = line;
+		c->lcp_echo_interval = CONFIG_LCP_ECHO_INTERVAL;
+		c->lcp_echo_failures = CONFIG_LCP_ECHO_FAILURES;
 		namep = &c->name;
 		break;
 	}

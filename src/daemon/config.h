@@ -58,6 +58,10 @@ struct config_global {
 	enum config_log_level log_level;
 };
 
+/* LCP keepalive defaults: a dead peer is noticed within about 90 s. */
+#define CONFIG_LCP_ECHO_INTERVAL 30
+#define CONFIG_LCP_ECHO_FAILURES 3
+
 struct config_lns {
 	char *name;
 	unsigned line;              /* of the [lns NAME] header */
@@ -78,6 +82,8 @@ struct config_lns {
 	char *users; /* NULL = no local users file */
 	bool accept_proxy;
 	unsigned idle_timeout; /* seconds; 0 = none */
+	unsigned lcp_echo_interval; /* seconds; 0 = no LCP keepalive */
+	unsigned lcp_echo_failures; /* unanswered echoes before the link is down */
 	unsigned max_sessions_per_tunnel;
 };
 
@@ -107,6 +113,8 @@ struct config_client {
 	struct config_prefix *routes;
 	size_t n_routes;
 	bool autostart;
+	unsigned lcp_echo_interval; /* as in [lns] */
+	unsigned lcp_echo_failures;
 };
 
 struct config {

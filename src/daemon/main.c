@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "sessppp.h"
 
 #ifndef L2TPD_VERSION
 #define L2TPD_VERSION "0.1.0"
@@ -83,8 +84,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("l2tpd: %s: configuration OK\n", path);
+		rc = sessppp_check(cfg, err, sizeof(err));
 		config_free(cfg);
+		if (rc < 0) {
+			fprintf(stderr, "l2tpd: %s\n", err[0] ? err : strerror(-rc));
+			return 1;
+		}
+		printf("l2tpd: %s: configuration OK\n", path);
 		return 0;
 	}
 	/* The control socket's clients may go away mid-reply. */

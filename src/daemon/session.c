@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "l2tp/seq.h"
+#include "ppp/ppp.h"
 #include "config.h"
 #include "daemon.h"
 #include "destination.h"
@@ -111,6 +112,7 @@ void session_free(struct session *s, const char *why)
 		d->stats.sessions_failed++;
 		t->n_sessions_setup--;
 	}
+	free(s->proxy_values); /* PPP never started */
 	log_debug(&d->log, "session freed session=%u tunnel=%u reason=%s", s->id, t->id, why);
 	idtable_remove(&d->sessions, session_key(t->id, s->id));
 	idtable_remove(&d->session_ids, s->id);
@@ -397,6 +399,76 @@ static void session_on_ocrq(struct tunnel *t, struct l2tp_msg *m)
 	session_up(s);
 }
 
+struct session_proxy *session_proxy_from_msg(const struct l2tp_msg *m)
+{
+	static const uint16_t types[SESSION_PV_N] = {
+		[SESSION_PV_INITIAL_LCP] = L2TP_AVP_INITIAL_RECEIVED_LCP_CONFREQ,
+		[SESSION_PV_LAST_SENT_LCP] = L2TP_AVP_LAST_SENT_LCP_CONFREQ,
+		[SESSION_PV_LAST_RECV_LCP] = L2TP_AVP_LAST_RECEIVED_LCP_CONFREQ,
+		[SESSION_PV_AUTH_NAME] = L2TP_AVP_PROXY_AUTHEN_NAME,
+		[SESSION_PV_AUTH_CHALLENGE] = L2TP_AVP_PROXY_AUTHEN_CHALLENGE,
+		[SESSION_PV_AUTH_RESPONSE] = L2TP_AVP_PROXY_AUTHEN_RESPONSE,
+	};
+	const struct l2tp_avp_value *id = &m->avp[L2TP_AVP_PROXY_AUTHEN_ID];
+	bool auth = m->avp[L2TP_AVP_PROXY_AUTHEN_TYPE].present;
+	struct session_proxy *p;
+	size_t total = 0, off = 0;
+
+	for (int i = 0; i < SESSION_PV_N; i++)
+		if (m->avp[types[i]].present)
+			total += m->avp[types[i]].len;
+	if (!total && !auth)
+		return NULL;
+	p = calloc(1, sizeof(*p) + total);
+	if (!p)
+		return NULL;
+	for (int i = 0; i < SESSION_PV_N; i++) {
+		const struct l2tp_avp_value *v = &m->avp[types[i]];
+
+		if (!v->present)
+			continue;
+		p->len[i] = v->len;
+		p->val[i] = p->data + off;
+		if (v->len)
+			memcpy(p->data + off, v->value, v->len);
+		off += v->len;
+	}
+	if (auth)
+		p->auth_type = l2tp_msg_u16(m, L2TP_AVP_PROXY_AUTHEN_TYPE);
+	/* §4.4.5: Reserved (0), then the ID; the codec checked the length. */
+	if (id->present && id->len == 2)
+		p->auth_id = id->value[1];
+	return p;
+}
+
+struct session_proxy *session_take_proxy(struct session *s)
+{
+	struct session_proxy *p = s->proxy_values;
+
+	s->proxy_values = NULL;
+	return p;
+}
+
+int session_proxy_ppp(const struct session_proxy *p, struct ppp_proxy *px)
+{
+	memset(px, 0, sizeof(*px));
+	if (!p || !p->val[SESSION_PV_LAST_SENT_LCP] || !p->val[SESSION_PV_LAST_RECV_LCP])
+		return -ENOENT;
+	px->lcp_sent = p->val[SESSION_PV_LAST_SENT_LCP];
+	px->lcp_sent_len = p->len[SESSION_PV_LAST_SENT_LCP];
+	px->lcp_recv = p->val[SESSION_PV_LAST_RECV_LCP];
+	px->lcp_recv_len = p->len[SESSION_PV_LAST_RECV_LCP];
+	px->auth_type = p->auth_type;
+	px->auth_name = p->val[SESSION_PV_AUTH_NAME];
+	px->auth_name_len = p->len[SESSION_PV_AUTH_NAME];
+	px->auth_challenge = p->val[SESSION_PV_AUTH_CHALLENGE];
+	px->auth_challenge_len = p->len[SESSION_PV_AUTH_CHALLENGE];
+	px->auth_id = p->auth_id;
+	px->auth_response = p->val[SESSION_PV_AUTH_RESPONSE];
+	px->auth_response_len = p->len[SESSION_PV_AUTH_RESPONSE];
+	return 0;
+}
+
 /* What ICCN and OCCN tell: connect speed, framing, sequencing, proxies. */
 static void session_learn_connected(struct session *s, const struct l2tp_msg *m)
 {
@@ -406,7 +478,7 @@ static void session_learn_connected(struct session *s, const struct l2tp_msg *m)
 	s->framing_type = l2tp_msg_u32(m, L2TP_AVP_FRAMING_TYPE);
 	s->seq_required = m->avp[L2TP_AVP_SEQUENCING_REQUIRED].present;
 	/* §4.4.5: the LAC's view of LCP and authentication, for the PPP layer
-	 * to accept or renegotiate. Only their presence is kept for now. */
+	 * to accept or renegotiate. */
 	if (m->avp[L2TP_AVP_INITIAL_RECEIVED_LCP_CONFREQ].present)
 		s->proxy |= SESSION_PROXY_INITIAL_LCP;
 	if (m->avp[L2TP_AVP_LAST_SENT_LCP_CONFREQ].present)
@@ -420,6 +492,8 @@ static void session_learn_connected(struct session *s, const struct l2tp_msg *m)
 	v = &m->avp[L2TP_AVP_PROXY_AUTHEN_NAME];
 	if (v->present)
 		log_sanitize(s->user, sizeof(s->user), v->value, v->len);
+	free(s->proxy_values);
+	s->proxy_values = s->proxy ? session_proxy_from_msg(m) : NULL;
 }
 
 static void session_on_icrp(struct session *s, struct l2tp_msg *m)

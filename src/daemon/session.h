@@ -15,6 +15,7 @@
 struct tunnel;
 struct l2tpd;
 struct sessppp;
+struct ppp_proxy;
 
 enum session_kind {
 	SESSION_LAC_IC, /* we are the LAC, incoming call: ICRQ sent */
@@ -37,6 +38,29 @@ enum {
 	SESSION_PROXY_LAST_SENT_LCP = 1 << 1,
 	SESSION_PROXY_LAST_RECV_LCP = 1 << 2,
 	SESSION_PROXY_AUTH = 1 << 3,
+};
+
+/* The values of those AVPs, for an LNS that takes over what the LAC
+ * negotiated (accept_proxy). One allocation, values copied into data[]
+ * (the ICCN's buffer is gone by the time PPP starts); the session holds it
+ * from ICCN until PPP starts, then it is freed: 1,000s of sessions must
+ * not keep ~1 KB each of LCP and authentication octets for their life. */
+enum session_proxy_value {
+	SESSION_PV_INITIAL_LCP,   /* Initial Received LCP CONFREQ: options */
+	SESSION_PV_LAST_SENT_LCP, /* Last Sent LCP CONFREQ: options */
+	SESSION_PV_LAST_RECV_LCP, /* Last Received LCP CONFREQ: options */
+	SESSION_PV_AUTH_NAME,
+	SESSION_PV_AUTH_CHALLENGE,
+	SESSION_PV_AUTH_RESPONSE,
+	SESSION_PV_N,
+};
+
+struct session_proxy {
+	uint16_t auth_type; /* Proxy Authen Type; 0 when absent */
+	uint8_t auth_id;    /* Proxy Authen ID (its low octet) */
+	uint16_t len[SESSION_PV_N];
+	const uint8_t *val[SESSION_PV_N]; /* into data[]; NULL when the AVP was absent */
+	uint8_t data[];
 };
 
 struct session;
@@ -64,6 +88,7 @@ struct session {
 
 	uint8_t proxy;            /* SESSION_PROXY_* present in ICCN */
 	uint16_t proxy_auth_type;
+	struct session_proxy *proxy_values; /* until PPP starts; NULL without proxy AVPs */
 	char user[SESSION_USER_MAX]; /* Proxy Authen Name, later the PPP user */
 	char ip[48];                 /* the subscriber's address once PPP assigns one */
 
@@ -117,6 +142,16 @@ void session_data_input(struct session *s, const struct l2tp_header *h, const ui
  * we are on the wrong side, -ENOTCONN before the session is up. */
 int session_send_wen(struct session *s);
 int session_send_sli(struct session *s);
+
+/* The proxy AVP values of an ICCN or OCCN, in a new allocation (free()),
+ * or NULL when it has none (or memory is short: then PPP renegotiates). */
+struct session_proxy *session_proxy_from_msg(const struct l2tp_msg *m);
+/* Take s's proxy values (the caller frees them), NULL if none. */
+struct session_proxy *session_take_proxy(struct session *s);
+/* p as the PPP engine's proxy description; px points into p. -ENOENT
+ * unless both Last Sent and Last Received LCP CONFREQ are there: without
+ * them the LAC's LCP cannot be taken over (RFC 2661 §4.4.5). */
+int session_proxy_ppp(const struct session_proxy *p, struct ppp_proxy *px);
 
 struct session *session_find(struct l2tpd *d, uint16_t id);
 const char *session_state_name(enum session_state st);

@@ -23,8 +23,6 @@
 #include "session.h"
 #include "tunnel.h"
 
-#define SESSPPP_ECHO_INTERVAL_MS 30000 /* LCP keepalive: 30 s ... */
-#define SESSPPP_ECHO_FAILURES    3     /* ... three missed, the link is down */
 #define SESSPPP_MTU              1400  /* TUN MTU: 1500 minus IP, UDP, L2TP, PPP, slack */
 #define SESSPPP_BUF              (PPP_HEADROOM + 4096)
 #define SESSPPP_TUN_BURST        64    /* packets per TUN wakeup before yielding */
@@ -44,6 +42,9 @@ struct sessppp_lns {
 struct sessppp_client {
 	char name[64];
 	struct sessppp_ctx *c;
+	/* Set from the [client] section when a call starts: a client has one
+	 * call at a time, so a reload never changes it under a running link. */
+	struct ppp_config ppp;
 	ev_timer redial;
 	double backoff;
 	bool wanted; /* autostart or dialled: keep it connected */
@@ -55,7 +56,6 @@ struct sessppp_ctx {
 	size_t n_lns;
 	struct sessppp_client **clients; /* each one allocated: sessions point at them */
 	size_t n_clients;
-	struct ppp_config client_ppp;    /* shared by every client link */
 	struct tun tun; /* the LNS TUN; fds[0] < 0 when closed */
 	bool tun_open;
 	ev_io tun_io;
@@ -113,8 +113,8 @@ static void sessppp_lns_ppp_config(struct sessppp_lns *l, const struct config_ln
 	snprintf(l->hostname, sizeof(l->hostname), "%s",
 		 cfg->global.hostname ? cfg->global.hostname : "l2tpd");
 	l->ppp.hostname = l->hostname;
-	l->ppp.echo_interval_ms = SESSPPP_ECHO_INTERVAL_MS;
-	l->ppp.echo_failures = SESSPPP_ECHO_FAILURES;
+	l->ppp.echo_interval_ms = cl->lcp_echo_interval * 1000u;
+	l->ppp.echo_failures = (uint8_t)cl->lcp_echo_failures; /* the loader bounds it to 255 */
 	l->ppp.echo_adaptive = true;
 	for (size_t i = 0; i < cl->n_dns && i < 2; i++)
 		l->ppp.dns[i] = cl->dns[i];
@@ -147,6 +147,22 @@ static int sessppp_load_users(const struct config *cfg, struct users **users, ch
 		}
 	}
 	return 0;
+}
+
+int sessppp_check(const struct config *cfg, char *err, size_t errlen)
+{
+	struct users **users = calloc(cfg->n_lns + 1, sizeof(*users));
+	int rc;
+
+	if (!users)
+		return -ENOMEM;
+	err[0] = '\0';
+	rc = sessppp_load_users(cfg, users, err, errlen);
+	if (rc == 0)
+		for (size_t i = 0; i < cfg->n_lns; i++)
+			users_free(users[i]);
+	free(users);
+	return rc;
 }
 
 /* Take the sections of cfg: new ones get a pool, known ones new users and
@@ -234,10 +250,6 @@ int sessppp_init(struct l2tpd *d, char *err, size_t errlen)
 	}
 	c->d = d;
 	d->sp = c;
-	ppp_config_init(&c->client_ppp, PPP_ROLE_CLIENT);
-	c->client_ppp.echo_interval_ms = SESSPPP_ECHO_INTERVAL_MS;
-	c->client_ppp.echo_failures = SESSPPP_ECHO_FAILURES;
-	c->client_ppp.echo_adaptive = true;
 	rc = sessppp_load_users(cfg, users, err, errlen);
 	if (rc == 0)
 		rc = sessppp_apply(c, cfg, users);
@@ -897,7 +909,43 @@ static const struct config_client *sessppp_client_of(struct session *s)
 	return dst->client;
 }
 
+/* accept_proxy: take LCP (and authentication) as the LAC negotiated them
+ * with the subscriber. Anything we cannot take (no proxy LCP, options we
+ * would not accept, an authentication type we do not support) costs only
+ * a renegotiation, which RFC 2661 §4.4.5 allows: false, then. */
+static bool sessppp_start_proxy(struct sessppp *sp, const struct session_proxy *p, uint64_t now)
+{
+	struct session *s = sp->s;
+	struct ppp_proxy px;
+	int rc = session_proxy_ppp(p, &px);
+
+	if (rc == 0)
+		rc = ppp_start_proxy(sp->ppp, &px, now);
+	if (rc < 0) {
+		log_info(&sp->c->d->log,
+			 "proxy lcp not taken session=%u tunnel=%u user=%s auth_type=%u "
+			 "action=renegotiate error=%s",
+			 s->id, s->t->id, s->user[0] ? s->user : "-", p->auth_type,
+			 rc == -ENOENT ? "no proxy LCP" : strerror(-rc));
+		return false;
+	}
+	log_info(&sp->c->d->log, "proxy lcp taken session=%u tunnel=%u user=%s auth_type=%u",
+		 s->id, s->t->id, s->user[0] ? s->user : "-", p->auth_type);
+	return true;
+}
+
+static void sessppp_session_start(struct session *s, const struct session_proxy *proxy);
+
 void sessppp_session_up(struct session *s)
+{
+	/* Ours now, whatever happens: the values are needed only to start. */
+	struct session_proxy *proxy = session_take_proxy(s);
+
+	sessppp_session_start(s, proxy);
+	free(proxy);
+}
+
+static void sessppp_session_start(struct session *s, const struct session_proxy *proxy)
 {
 	struct l2tpd *d = s->t->d;
 	struct sessppp_ctx *c = sessppp_ctx(s);
@@ -934,7 +982,13 @@ void sessppp_session_up(struct session *s)
 	} else {
 		sp->ccfg = cc;
 		sp->cl = sessppp_client_get(c, cc->name);
-		sp->ppp = sp->cl ? ppp_new(&c->client_ppp, &sessppp_ops, sp) : NULL;
+		if (sp->cl) {
+			ppp_config_init(&sp->cl->ppp, PPP_ROLE_CLIENT);
+			sp->cl->ppp.echo_interval_ms = cc->lcp_echo_interval * 1000u;
+			sp->cl->ppp.echo_failures = (uint8_t)cc->lcp_echo_failures;
+			sp->cl->ppp.echo_adaptive = true;
+			sp->ppp = ppp_new(&sp->cl->ppp, &sessppp_ops, sp);
+		}
 		if (sp->ppp) {
 			ppp_set_credentials(sp->ppp, cc->user, cc->password);
 			snprintf(s->user, sizeof(s->user), "%s", cc->user);
@@ -949,9 +1003,10 @@ void sessppp_session_up(struct session *s)
 	s->ppp = sp;
 	sp->last_rx_ms = now;
 	session_set_data_cb(s, sessppp_session_data, sp);
-	/* TODO proxy LCP/authentication (accept_proxy): session.c keeps only
-	 * the presence of the proxy AVPs, not their values; renegotiate. */
-	ppp_start(sp->ppp, now);
+	if (!(cl && cl->accept_proxy && proxy && sessppp_start_proxy(sp, proxy, now)))
+		ppp_start(sp->ppp, now);
+	/* A proxied authentication may have closed the session already
+	 * (sessppp_schedule_close: the CDN goes from the timer, sp lives). */
 	sessppp_arm(sp);
 }
 

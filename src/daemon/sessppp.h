@@ -24,6 +24,10 @@ struct session;
 struct sessppp;
 struct sessppp_ctx;
 
+/* `l2tpd -n`: load every users file of cfg and let it go, so that a bad
+ * line is reported at check time, not when the daemon starts. 0 or -errno
+ * with "FILE:LINE: what" in err. */
+int sessppp_check(const struct config *cfg, char *err, size_t errlen);
 /* After the configuration is loaded: users files, pools, the LNS TUN.
  * 0 or -errno with a message in err. */
 int sessppp_init(struct l2tpd *d, char *err, size_t errlen);

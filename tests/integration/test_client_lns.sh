@@ -5,7 +5,9 @@
 #
 # For each of pap, chap and mschapv2 (the LNS offering only that one): the
 # client's session is established on both sides with an address from the
-# pool, and ping works both ways through the tunnel. Then a wrong password:
+# pool, ping works both ways through the tunnel, and a 3 s iperf3 TCP
+# stream (server on the LNS's local_ip, client in cli) moves data, its
+# throughput printed into the output. Then a wrong password:
 # the LNS refuses the session with a CDN and logs the user. Last, a pool of
 # one address for two clients: the second call gets CDN result 4.
 # shellcheck source=lib.sh
@@ -14,7 +16,7 @@
 . "$(dirname "$0")/l2tpd_helpers.sh"
 
 skip_unless_root
-need_cmd ip ping timeout "$PYTHON"
+need_cmd ip ping timeout iperf3 "$PYTHON"
 need_bin "$L2TPD" "$L2TPCTL"
 [[ -c /dev/net/tun ]] || skip "no /dev/net/tun"
 
@@ -101,6 +103,25 @@ has_ip()
 	[[ "$(session_field "$1" ip)" =~ ^10\.201\.100\. ]]
 }
 
+# iperf_tcp TAG: a one-off iperf3 server bound to the LNS's local_ip, a 3 s
+# TCP stream from the client namespace; asserts it moved data and prints
+# the throughput.
+iperf_tcp()
+{
+	local json=$TEST_TMP/iperf-$1.json bytes mbps
+
+	start_bg -n lns "iperf-$1" iperf3 -s -1 --forceflush -B $LOCAL_IP
+	wait_log "iperf-$1" "Server listening" 10
+	assert_ok ns_exec cli timeout 30 iperf3 -c $LOCAL_IP -t 3 -J --connect-timeout 5000 \
+		>"$json"
+	bytes=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"])' "$json")
+	mbps=$("$PYTHON" -c 'import json, sys; print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$json")
+	assert_range "$bytes" 1 999999999999 "iperf3 bytes received ($1)"
+	log "iperf3 auth=$1: $bytes bytes in 3 s, $mbps Mbit/s (TCP, client -> LNS, userspace PPP)"
+	wait_bg "iperf-$1" 10
+	assert_eq 0 "$BG_STATUS" "iperf3 server exit status ($1)"
+}
+
 for auth in pap chap mschapv2; do
 	step "auth=$auth: client session established with an address from the pool"
 	write_confs "$auth" wonderland
@@ -125,6 +146,9 @@ for auth in pap chap mschapv2; do
 	assert_ok ns_exec lns timeout 20 ping -c 3 -i 0.2 -W 2 "$cli_ip"
 	rx=$(session_field "$LNS_SOCK" rx_packets)
 	assert_range "$rx" 6 100000 "LNS session rx_packets"
+
+	step "auth=$auth: iperf3 TCP stream through the tunnel, 3 s"
+	iperf_tcp "$auth"
 	stop_pair "$auth"
 done
 

@@ -146,6 +146,8 @@ static const char full_config[] =
 	"  users = users\n"
 	"  accept_proxy = false\n"
 	"  idle_timeout = 600\n"
+	"  lcp_echo_interval = 0\n"
+	"  lcp_echo_failures = 255\n"
 	"  max_sessions_per_tunnel = 4000\n"
 	"\n"
 	"[lac far]\n"
@@ -162,7 +164,9 @@ static const char full_config[] =
 	"password = wonder land\n"
 	"tun = vpn0\n"
 	"routes = default 10.1.0.0/16 2001:db8:1::/48\n"
-	"autostart = yes\n";
+	"autostart = yes\n"
+	"lcp_echo_interval = 10\n"
+	"lcp_echo_failures = 5\n";
 
 static void test_full(void **state)
 {
@@ -231,12 +235,14 @@ static void test_full(void **state)
 	assert_string_equal(l->users, t->users);
 	assert_false(l->accept_proxy);
 	assert_int_equal(l->idle_timeout, 600);
+	assert_int_equal(l->lcp_echo_interval, 0);
+	assert_int_equal(l->lcp_echo_failures, 255);
 	assert_int_equal(l->max_sessions_per_tunnel, 4000);
 
 	assert_int_equal(cfg->n_lac, 1);
 	a = config_find_lac(cfg, "far");
 	assert_ptr_equal(a, &cfg->lac[0]);
-	assert_int_equal(a->line, 36);
+	assert_int_equal(a->line, 38);
 	assert_int_equal(a->n_peer, 3);
 	assert_string_equal(endpoint(&a->peer[0], buf, sizeof(buf)), "192.0.2.1:1701");
 	assert_string_equal(endpoint(&a->peer[1], buf, sizeof(buf)), "[2001:db8::1]:1701");
@@ -262,6 +268,8 @@ static void test_full(void **state)
 	assert_string_equal(prefix(&c->routes[0], buf, sizeof(buf)), "10.1.0.0/16");
 	assert_string_equal(prefix(&c->routes[1], buf, sizeof(buf)), "2001:db8:1::/48");
 	assert_true(c->autostart);
+	assert_int_equal(c->lcp_echo_interval, 10);
+	assert_int_equal(c->lcp_echo_failures, 5);
 
 	assert_null(config_find_lac(cfg, "home"));
 	assert_null(config_find_client(cfg, "far"));
@@ -317,6 +325,8 @@ static void test_defaults(void **state)
 	assert_null(l->users);
 	assert_true(l->accept_proxy);
 	assert_int_equal(l->idle_timeout, 0);
+	assert_int_equal(l->lcp_echo_interval, 30);
+	assert_int_equal(l->lcp_echo_failures, 3);
 	assert_int_equal(l->max_sessions_per_tunnel, 65535);
 	/* [global] came last, and is inherited all the same. */
 	assert_int_equal(l->tunnel.hello_interval, 10);
@@ -328,6 +338,8 @@ static void test_defaults(void **state)
 	assert_false(cfg->client[0].route_default);
 	assert_int_equal(cfg->client[0].n_routes, 0);
 	assert_false(cfg->client[0].autostart);
+	assert_int_equal(cfg->client[0].lcp_echo_interval, 30);
+	assert_int_equal(cfg->client[0].lcp_echo_failures, 3);
 	assert_int_equal(cfg->client[0].tunnel.retransmit_cap, 8);
 	config_free(cfg);
 }
@@ -368,6 +380,11 @@ static const struct bad bad_configs[] = {
      "[global] max_tunnels: 99999999999999999999999 is out of range (1-65535)"},
 	{"[lac x]\npeer = 192.0.2.1\nhide_avps = maybe\n", 3,
      "[lac x] hide_avps: 'maybe' is not a boolean"},
+	{"[lns x]\nlocal_ip = 10.0.0.1\nlcp_echo_interval = 3601\n", 3,
+     "[lns x] lcp_echo_interval: 3601 is out of range (0-3600)"},
+	{"[client c]\npeer = 192.0.2.1\nuser = u\npassword = p\nlcp_echo_failures = 0\n", 5,
+     "[client c] lcp_echo_failures: 0 is out of range (1-255)"},
+	{"[global]\nlcp_echo_interval = 5\n", 2, "[global] lcp_echo_interval: unknown key"},
 	{"[global]\nlog_level = loud\n", 2, "[global] log_level: 'loud' is not one of"},
 	{"[global]\nlisten = 0.0.0.0:70000\n", 2, "[global] listen: port '70000' is not"},
 	{"[global]\nlisten = ::1:1701\n", 2,

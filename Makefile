@@ -1,6 +1,8 @@
 # Thin facade over CMake/CTest. Every target installs missing Debian
 # dependencies first (scripts/deps.sh; needs root on a fresh machine).
 #   make             build (build/)
+#   make demo        an LNS and a VPN client in network namespaces, ping through
+#                    the tunnel (root; scripts/demo.sh)
 #   make check       all tests: normal build, ASan+UBSan build, fuzz smoke runs
 #                    (scripts/check.sh; ends with 'check: N passed, M failed')
 #   make fuzz        longer fuzzing runs (FUZZ_SECONDS per target, default 600)
@@ -14,7 +16,7 @@ FUZZ_SECONDS ?= 600
 BENCH_ARGS ?=
 
 .PHONY: all deps build build-asan build-fuzz check check-normal check-asan fuzz-smoke fuzz clean \
-	bench-dataplane
+	bench-dataplane demo
 
 all: build
 
@@ -45,6 +47,9 @@ fuzz-smoke: build-fuzz
 
 fuzz: build-fuzz
 	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+demo:
+	@scripts/demo.sh
 
 check:
 	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) scripts/check.sh

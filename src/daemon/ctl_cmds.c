@@ -232,6 +232,13 @@ usage:
 	return -EINVAL;
 }
 
+/* Closing any level of a [client] by hand hangs it up: it must not redial. */
+static void ctl_hangup_client(struct l2tpd *d, const struct destination *dst)
+{
+	if (dst && dst->role == DEST_CLIENT)
+		sessppp_client_hangup(d, dst->name);
+}
+
 static int ctl_close(void *arg, int argc, const char **argv, struct json_object **result,
 		     char *err, size_t errlen)
 {
@@ -250,6 +257,7 @@ static int ctl_close(void *arg, int argc, const char **argv, struct json_object 
 		}
 		snprintf(msg, sizeof(msg), "closing destination %s: %u tunnels", dst->name,
 			 dst->n_tunnels);
+		ctl_hangup_client(d, dst);
 		destination_close(dst);
 		*result = json_object_new_string(msg);
 		return 0;
@@ -270,6 +278,7 @@ static int ctl_close(void *arg, int argc, const char **argv, struct json_object 
 			return -EALREADY;
 		}
 		snprintf(msg, sizeof(msg), "closing tunnel %u: %u sessions", id, t->n_sessions);
+		ctl_hangup_client(d, t->dest);
 		tunnel_close(t, L2TP_STOPCCN_CLEAR, -1, "administrative close");
 		*result = json_object_new_string(msg);
 		return 0;
@@ -281,6 +290,7 @@ static int ctl_close(void *arg, int argc, const char **argv, struct json_object 
 			snprintf(err, errlen, "no session %u", id);
 			return -ENOENT;
 		}
+		ctl_hangup_client(d, s->t->dest);
 		session_close(s, L2TP_CDN_ADMIN, -1, "administrative close", -1);
 		snprintf(msg, sizeof(msg), "closed session %u", id);
 		*result = json_object_new_string(msg);

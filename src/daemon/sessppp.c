@@ -882,6 +882,19 @@ int sessppp_client_dial(struct l2tpd *d, const char *name, char *msg, size_t msg
 	return sessppp_client_start(cl, msg, msglen);
 }
 
+void sessppp_client_hangup(struct l2tpd *d, const char *name)
+{
+	struct sessppp_client *cl = sessppp_client_find(d->sp, name);
+
+	if (!cl)
+		return;
+	/* The operator closed it: no redial until `l2tpctl dial` again. */
+	cl->wanted = false;
+	cl->backoff = 0;
+	ev_timer_stop(d->loop, &cl->redial);
+	log_info(&d->log, "client hung up client=%s", name);
+}
+
 void sessppp_autostart(struct l2tpd *d)
 {
 	char msg[160];

@@ -45,5 +45,8 @@ void sessppp_session_up(struct session *s);
 void sessppp_session_gone(struct session *s);
 /* `l2tpctl dial NAME` for a [client]: 0, or -errno with a message. */
 int sessppp_client_dial(struct l2tpd *d, const char *name, char *msg, size_t msglen);
+/* An operator's close of a [client]'s destination, tunnel or session: it
+ * stays down (no redial) until dialled again. */
+void sessppp_client_hangup(struct l2tpd *d, const char *name);
 
 #endif

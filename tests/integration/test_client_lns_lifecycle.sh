@@ -148,6 +148,21 @@ n=$(dissect_count "$PCAP" 'l2tp.avp.message_type == 14 && l2tp.avp.disconnect_co
 assert_eq 1 "$n" "CDNs with PPP Disconnect Cause 8 (keepalive) on the wire"
 stop_pair echo
 
+step "close by hand hangs the client up: no redial until dialled again"
+write_confs ""
+start_pair hangup
+assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" close destination vpn
+wait_log cli-hangup "client hung up client=vpn" 5
+wait_until 10 count_is "$LNS_SOCK" sessions established 0
+# Past the first redial delay (1 s): still down, and no redial was planned.
+sleep 3
+assert_eq 0 "$(grep -c "client down client=vpn redial_in=\|client redial client=vpn" "$(bg_log cli-hangup)")" \
+	"redials after the operator's close"
+wait_until 5 count_is "$LNS_SOCK" sessions established 0
+assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" dial vpn
+wait_until 15 count_is "$LNS_SOCK" sessions established 1
+stop_pair hangup
+
 step "l2tpd -n reads the users files: a bad line is named by FILE:LINE"
 echo "bob" >>"$lns_conf/users"
 out=$(timeout 10 "$L2TPD" -n -c "$lns_conf/l2tpd.conf" 2>&1) && fail "l2tpd -n accepted a bad users file"

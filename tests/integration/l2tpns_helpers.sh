@@ -165,10 +165,15 @@ radius_stop()
 
 L2TPNS_DIR=$TEST_TMP/etc-l2tpns
 
+# The name l2tpns runs under (start_bg's NAME, its log $TEST_TMP/NAME.log):
+# a test that restarts l2tpns with other settings sets another one first,
+# since start_bg names are used once.
+: "${L2TPNS_BG:=l2tpns}"
+
 # l2tpns_start NS ADDR [SETTING...]: l2tpns in NS, on ADDR:1701, using our
 # FreeRADIUS (radius_start first: same namespace, its 127.0.0.1). Each
-# SETTING is one more startup-config line ("set debug 4"). Returns when it
-# is ready for tunnels.
+# SETTING is one more startup-config line ("set debug 4"; a later "set"
+# overrides an earlier one). Returns when it is ready for tunnels.
 l2tpns_start()
 {
 	local ns=$1 addr=$2 s
@@ -221,22 +226,28 @@ l2tpns_start()
 	# goes away with it (unshare makes the new namespace's mounts private).
 	# unshare and sh exec in place, so the recorded PID is l2tpns's.
 	# shellcheck disable=SC2016 # $0 is for the inner sh
-	start_bg -n "$ns" -s l2tpns unshare -m sh -c \
+	start_bg -n "$ns" -s "$L2TPNS_BG" unshare -m sh -c \
 		'mount --bind "$0" /etc/l2tpns && exec l2tpns' "$L2TPNS_DIR"
-	wait_log l2tpns "Set up on interface $L2TPNS_TUN" 10
-	wait_log l2tpns "I am declaring myself the master" 15
+	wait_log "$L2TPNS_BG" "Set up on interface $L2TPNS_TUN" 10
+	wait_log "$L2TPNS_BG" "I am declaring myself the master" 15
 }
 
 # l2tpns_log_has PATTERN: l2tpns has logged PATTERN (grep -E); for
 # wait_until.
 l2tpns_log_has()
 {
-	grep -Eq -- "$1" "$(bg_log l2tpns)"
+	grep -Eq -- "$1" "$(bg_log "$L2TPNS_BG")"
+}
+
+# l2tpns_log_count PATTERN: how many lines of l2tpns's log match PATTERN.
+l2tpns_log_count()
+{
+	grep -Ec -- "$1" "$(bg_log "$L2TPNS_BG")" || true
 }
 
 # l2tpns_stop: TERM to its process group; it closes its tunnels (StopCCN)
 # and exits. Its exit status is left in BG_STATUS.
 l2tpns_stop()
 {
-	stop_bg l2tpns 10
+	stop_bg "$L2TPNS_BG" 10
 }

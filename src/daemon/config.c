@@ -150,6 +150,7 @@ static const struct key_desc client_keys[] = {
 	KEY(config_client, "tun", KT_TUN, 0, tun),
 	LIST_KEY(config_client, "routes", KT_ROUTES, 0, routes, n_routes),
 	KEY(config_client, "autostart", KT_BOOL, 0, autostart),
+	KEY(config_client, "accept_outgoing", KT_BOOL, 0, accept_outgoing),
 	UINT_KEY(config_client, "lcp_echo_interval", lcp_echo_interval, 0, ECHO_MAX),
 	UINT_KEY(config_client, "lcp_echo_failures", lcp_echo_failures, 1, ECHO_FAIL_MAX),
 };
@@ -1246,11 +1247,33 @@ static void check_lns(struct loader *ld, const struct sect *s, struct config_lns
 	}
 }
 
+static bool endpoint_host_in(const struct config_client *c, const struct sockaddr *peer);
+
 static void check_client(struct loader *ld, const struct sect *s, const struct config_client *c)
 {
 	const struct config_global *g = &ld->cfg->global;
 
 	check_tunnel(ld, s, &c->tunnel, c->secret, c->hide_avps);
+	/* One PPP endpoint per LNS for its outgoing calls: with two, which
+	 * user would answer an OCRQ would depend on section order. */
+	for (const struct config_client *o = ld->cfg->client; c->accept_outgoing && o < c; o++) {
+		for (size_t i = 0; o->accept_outgoing && i < c->n_peer; i++) {
+			char host[INET6_ADDRSTRLEN] = "?";
+			const struct sockaddr *sa = (const struct sockaddr *)&c->peer[i].addr;
+
+			if (!endpoint_host_in(o, sa))
+				continue;
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host,
+				          sizeof(host));
+			else
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+				          host, sizeof(host));
+			ld_fail(ld, key_line(s, "accept_outgoing"), s, "accept_outgoing",
+			        "[client %s] also accepts outgoing calls from %s", o->name, host);
+			return;
+		}
+	}
 	if (!c->tun || strchr(c->tun, '%'))
 		return;
 	if (!strcmp(c->tun, g->tun))
@@ -1470,6 +1493,52 @@ static bool prefix_contains(const struct config_prefix *p, sa_family_t family, c
 		return (net[full] & mask) == (a[full] & mask);
 	}
 	return true;
+}
+
+/* The address (port aside) of peer, IPv4-mapped IPv6 as IPv4: family and
+ * a pointer to its octets; false for other families. */
+static bool sockaddr_host(const struct sockaddr *peer, sa_family_t *family, const uint8_t **a)
+{
+	*family = peer->sa_family;
+	if (*family == AF_INET) {
+		*a = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+	} else if (*family == AF_INET6) {
+		*a = ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)*a)) {
+			*family = AF_INET;
+			*a += 12;
+		}
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* peer's address is one of c's peers. The port is left out: an LNS may
+ * answer from another port than the one we dialled (RFC 2661 §8.1). */
+static bool endpoint_host_in(const struct config_client *c, const struct sockaddr *peer)
+{
+	const uint8_t *a, *b;
+	sa_family_t fa, fb;
+
+	if (!sockaddr_host(peer, &fa, &a))
+		return false;
+	for (size_t i = 0; i < c->n_peer; i++) {
+		if (!sockaddr_host((const struct sockaddr *)&c->peer[i].addr, &fb, &b) || fa != fb)
+			continue;
+		if (!memcmp(a, b, fa == AF_INET ? 4 : 16))
+			return true;
+	}
+	return false;
+}
+
+const struct config_client *config_match_client_outgoing(const struct config *cfg,
+                                                         const struct sockaddr *peer)
+{
+	for (size_t i = 0; i < cfg->n_client; i++)
+		if (cfg->client[i].accept_outgoing && endpoint_host_in(&cfg->client[i], peer))
+			return &cfg->client[i];
+	return NULL;
 }
 
 const struct config_lns *config_match_lns(const struct config *cfg, const struct sockaddr *peer,

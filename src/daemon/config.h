@@ -113,6 +113,9 @@ struct config_client {
 	struct config_prefix *routes;
 	size_t n_routes;
 	bool autostart;
+	/* Answer an outgoing call (OCRQ, RFC 2661 §7.5.1) from one of the
+	 * peers with this client's PPP: a remote dial by the LNS. */
+	bool accept_outgoing;
 	unsigned lcp_echo_interval; /* as in [lns] */
 	unsigned lcp_echo_failures;
 };
@@ -143,5 +146,10 @@ const struct config_client *config_find_client(const struct config *cfg, const c
  * the peer sent none: only sections without a glob match), or NULL. */
 const struct config_lns *config_match_lns(const struct config *cfg, const struct sockaddr *peer,
                                           const char *hostname);
+/* The [client] with accept_outgoing whose peers include peer's address
+ * (any port): the PPP endpoint for an outgoing call (OCRQ) from that LNS.
+ * At most one: the loader refuses two that share an address. NULL if none. */
+const struct config_client *config_match_client_outgoing(const struct config *cfg,
+                                                         const struct sockaddr *peer);
 
 #endif

@@ -40,7 +40,8 @@ bool session_is_lac(const struct session *s)
 
 const char *session_role_name(const struct session *s)
 {
-	if (s->kind == SESSION_LAC_IC && s->t->dest && s->t->dest->role == DEST_CLIENT)
+	if (s->client ||
+	    (s->kind == SESSION_LAC_IC && s->t->dest && s->t->dest->role == DEST_CLIENT))
 		return "client";
 	return session_is_lac(s) ? "lac" : "lns";
 }
@@ -373,11 +374,27 @@ static void session_on_ocrq(struct tunnel *t, struct l2tp_msg *m)
 	uint8_t buf[SESSION_MSG_MAX];
 	struct l2tp_builder b;
 	struct session *s;
-	uint16_t id;
+	const char *why;
+	uint16_t id, result;
 	int err;
 
 	if (!peer_sid || !session_may_accept(t, peer_sid, "lac-outgoing"))
 		return;
+	/* There is no bearer to place the call on: it is answered only by a
+	 * local PPP endpoint, a [client] with accept_outgoing. Without one,
+	 * §7.5.1 "cannot place call": CDN. */
+	why = sessppp_outgoing_refusal(t, &result);
+	if (why) {
+		t->d->stats.sessions_refused++;
+		log_ratelimited(&t->d->log, LOG_LEVEL_WARN,
+				"outgoing call refused tunnel=%u peer=%s peer_hostname=%s "
+				"peer_session=%u result=%u reason=%s",
+				t->id, t->peer_str, t->peer_hostname[0] ? t->peer_hostname : "-",
+				peer_sid, result, why);
+		/* Error code 0 (§4.4.2) so that the message can follow it. */
+		session_send_cdn(t, peer_sid, 0, result, L2TP_ERR_NONE, why, -1);
+		return;
+	}
 	s = session_alloc(t, SESSION_LAC_OC, &err);
 	if (!s) {
 		t->d->stats.sessions_refused++;
@@ -386,6 +403,7 @@ static void session_on_ocrq(struct tunnel *t, struct l2tp_msg *m)
 		return;
 	}
 	s->peer_id = peer_sid;
+	sessppp_outgoing_bind(s);
 	s->serial = l2tp_msg_u32(m, L2TP_AVP_CALL_SERIAL_NUMBER);
 	id = htons(s->id);
 	tunnel_builder(t, &b, buf, sizeof(buf), peer_sid, L2TP_MSG_OCRP);
@@ -550,6 +568,7 @@ static void session_on_cdn(struct session *s, struct l2tp_msg *m)
 		 s->id, s->peer_id, s->t->id, s->t->peer_str, session_state_name(s->state),
 		 r.result, r.error_code, cause, l2tp_result_name(L2TP_MSG_CDN, r.result),
 		 text[0] ? ": " : "", text);
+	sessppp_session_cleared(s, r.result);
 	session_free(s, "closed by peer");
 }
 

@@ -101,6 +101,7 @@ struct session {
 	void *data_arg;
 
 	struct sessppp *ppp;         /* the PPP link we terminate on it, if any */
+	bool client;                 /* LAC side of an outgoing call a [client] answers */
 	/* RFC 3145 PPP Disconnect Cause Code for our CDN, set by the PPP glue. */
 	bool ppp_cause_set;
 	uint8_t ppp_cause_dir;

@@ -27,6 +27,9 @@
 #define SESSPPP_BUF              (PPP_HEADROOM + 4096)
 #define SESSPPP_TUN_BURST        64    /* packets per TUN wakeup before yielding */
 #define SESSPPP_BACKOFF_MAX      60.0  /* client redial: 1, 2, 4 ... 60 s */
+/* After the LNS refused our credentials: a wrong password stays wrong, and
+ * every try costs the LNS a RADIUS round trip. */
+#define SESSPPP_BACKOFF_AUTH     30.0
 
 /* What an [lns] section needs at run time; kept across reloads by name so
  * addresses in use stay accounted for. */
@@ -47,7 +50,9 @@ struct sessppp_client {
 	struct ppp_config ppp;
 	ev_timer redial;
 	double backoff;
-	bool wanted; /* autostart or dialled: keep it connected */
+	bool wanted;       /* autostart or dialled: keep it connected */
+	bool in_call;      /* a link of ours runs (dialled, or an outgoing call answered) */
+	bool auth_refused; /* the last call ended on the LNS's refusal: longer backoff */
 };
 
 struct sessppp_ctx {
@@ -656,6 +661,7 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 		rc = sessppp_client_up(sp, net);
 		if (rc == 0) {
 			sp->cl->backoff = 0;
+			sp->cl->auth_refused = false;
 		} else {
 			struct ppp_cause cause = { PPP_CAUSE_ADMIN, 0, PPP_DIR_LOCAL, "tun" };
 
@@ -760,9 +766,14 @@ static void sessppp_ppp_auth_done(void *ctx, enum ppp_auth_method method, bool o
 {
 	struct sessppp *sp = ctx;
 
-	if (!sp->lns && !ok)
-		log_warn(&sp->c->d->log, "authentication refused by the LNS session=%u user=%s method=%s message=%s",
-			 sp->s->id, sp->s->user, ppp_auth_method_name(method), msg ? msg : "-");
+	if (sp->lns || ok)
+		return;
+	log_warn(&sp->c->d->log,
+		 "authentication refused by the LNS session=%u user=%s method=%s message=%s client=%s",
+		 sp->s->id, sp->s->user, ppp_auth_method_name(method), msg ? msg : "-",
+		 sp->ccfg->name);
+	if (sp->cl)
+		sp->cl->auth_refused = true;
 }
 
 static const struct ppp_ops sessppp_ops = {
@@ -811,6 +822,7 @@ static int sessppp_client_start(struct sessppp_client *cl, char *msg, size_t msg
 {
 	struct l2tpd *d = cl->c->d;
 	struct destination *dst = destination_find(d, cl->name);
+	struct session *s;
 	uint16_t id;
 	int n;
 
@@ -818,13 +830,19 @@ static int sessppp_client_start(struct sessppp_client *cl, char *msg, size_t msg
 		snprintf(msg, msglen, "no client %s", cl->name);
 		return -ENOENT;
 	}
-	if (destination_sessions(dst)) {
+	if (destination_sessions(dst) || cl->in_call) {
 		snprintf(msg, msglen, "client %s is already connected", cl->name);
 		return -EALREADY;
 	}
 	cl->wanted = true;
 	n = destination_dial(dst, 1, &id, msg, msglen);
-	return n > 0 ? 0 : n;
+	if (n <= 0)
+		return n;
+	/* Named from the start, so that every log line of the call has it. */
+	s = session_find(d, id);
+	if (s)
+		snprintf(s->user, sizeof(s->user), "%s", dst->client->user);
+	return 0;
 }
 
 static void sessppp_redial_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -859,9 +877,13 @@ static void sessppp_client_schedule(struct sessppp_client *cl)
 	if (!config_find_client(d->cfg, cl->name))
 		return;
 	cl->backoff = cl->backoff ? cl->backoff * 2 : 1;
+	if (cl->auth_refused && cl->backoff < SESSPPP_BACKOFF_AUTH)
+		cl->backoff = SESSPPP_BACKOFF_AUTH;
 	if (cl->backoff > SESSPPP_BACKOFF_MAX)
 		cl->backoff = SESSPPP_BACKOFF_MAX;
-	log_info(&d->log, "client down client=%s redial_in=%.0fs", cl->name, cl->backoff);
+	log_info(&d->log, "client down client=%s redial_in=%.0fs%s", cl->name, cl->backoff,
+		 cl->auth_refused ? " reason=authentication refused" : "");
+	cl->auth_refused = false;
 	ev_timer_set(&cl->redial, cl->backoff, 0.0);
 	ev_timer_start(d->loop, &cl->redial);
 }
@@ -917,9 +939,53 @@ static const struct config_client *sessppp_client_of(struct session *s)
 {
 	struct destination *dst = s->t->dest;
 
+	/* An outgoing call is the [client]'s that accepted it (one per LNS
+	 * address: the loader sees to it). */
+	if (s->kind == SESSION_LAC_OC && s->client)
+		return config_match_client_outgoing(s->t->d->cfg, &s->t->peer.sa);
 	if (!dst || dst->role != DEST_CLIENT || s->kind != SESSION_LAC_IC)
 		return NULL;
 	return dst->client;
+}
+
+const char *sessppp_outgoing_refusal(struct tunnel *t, uint16_t *result)
+{
+	struct l2tpd *d = t->d;
+	const struct config_client *cc = config_match_client_outgoing(d->cfg, &t->peer.sa);
+	struct sessppp_client *cl;
+	struct destination *dst;
+
+	if (!cc || !d->sp) {
+		*result = L2TP_CDN_INVALID_DESTINATION;
+		return "no [client] accepts outgoing calls from this peer";
+	}
+	/* A client has one link, one TUN: a second call would fight the
+	 * first one for its addresses and routes. */
+	cl = sessppp_client_find(d->sp, cc->name);
+	dst = destination_find(d, cc->name);
+	if ((cl && cl->in_call) || (dst && dst->role == DEST_CLIENT && destination_sessions(dst))) {
+		*result = L2TP_CDN_NO_RESOURCES_TEMPORARY;
+		return "the client has a call already";
+	}
+	return NULL;
+}
+
+void sessppp_outgoing_bind(struct session *s)
+{
+	struct l2tpd *d = s->t->d;
+	const struct config_client *cc = config_match_client_outgoing(d->cfg, &s->t->peer.sa);
+	struct sessppp_client *cl;
+
+	if (!cc || !d->sp)
+		return;
+	s->client = true;
+	snprintf(s->user, sizeof(s->user), "%s", cc->user);
+	/* This call is the link a pending redial would have made. */
+	cl = sessppp_client_get(d->sp, cc->name);
+	if (cl)
+		ev_timer_stop(d->loop, &cl->redial);
+	log_info(&d->log, "outgoing call accepted session=%u peer_session=%u tunnel=%u client=%s user=%s",
+		 s->id, s->peer_id, s->t->id, cc->name, cc->user);
 }
 
 /* accept_proxy: take LCP (and authentication) as the LAC negotiated them
@@ -970,8 +1036,10 @@ static void sessppp_session_start(struct session *s, const struct session_proxy 
 	if (!c)
 		return;
 	if (!cc) {
-		/* The LNS side of an incoming call: we terminate its PPP. */
-		if (s->kind != SESSION_LNS_IC || !s->t->lns_section[0])
+		/* The LNS side of an incoming call, or of an outgoing call we
+		 * placed (§7.5.2): either way the subscriber's PPP ends here. */
+		if ((s->kind != SESSION_LNS_IC && s->kind != SESSION_LNS_OC) ||
+		    !s->t->lns_section[0])
 			return;
 		cl = config_find_lns(d->cfg, s->t->lns_section);
 		if (!cl || !sessppp_lns_find(c, cl->name))
@@ -1005,6 +1073,7 @@ static void sessppp_session_start(struct session *s, const struct session_proxy 
 		if (sp->ppp) {
 			ppp_set_credentials(sp->ppp, cc->user, cc->password);
 			snprintf(s->user, sizeof(s->user), "%s", cc->user);
+			sp->cl->in_call = true;
 		}
 	}
 	if (!sp->ppp) {
@@ -1041,6 +1110,8 @@ void sessppp_session_gone(struct session *s)
 			ppp_lower_down(sp->ppp, l2tpd_now_ms(d));
 		}
 		ev_timer_stop(d->loop, &sp->timer);
+		if (sp->cl)
+			sp->cl->in_call = false;
 		if (sp->in_table) {
 			iptable_remove4(&c->ips, sp->peer);
 			if (c->tun_open)
@@ -1066,4 +1137,21 @@ void sessppp_session_gone(struct session *s)
 		if (cl)
 			sessppp_client_schedule(cl);
 	}
+}
+
+void sessppp_session_cleared(struct session *s, uint16_t result)
+{
+	struct sessppp *sp = s->ppp;
+
+	/* Some LNSs (l2tpns on a RADIUS Access-Reject) send no PAP Nak or
+	 * CHAP Failure (RFC 1334 §2.2.2, RFC 1994 §4.1): they clear the call
+	 * right after our credentials. That is a refusal all the same. */
+	if (!sp || !sp->cl || sp->close_pending || !ppp_auth_awaiting_verdict(sp->ppp))
+		return;
+	log_warn(&sp->c->d->log,
+		 "authentication refused by the LNS client=%s user=%s session=%u tunnel=%u "
+		 "method=%s result=%u reason=call cleared before auth verdict",
+		 sp->ccfg->name, s->user[0] ? s->user : "-", s->id, s->t->id,
+		 ppp_auth_method_name(ppp_auth_method(sp->ppp)), result);
+	sp->cl->auth_refused = true;
 }

@@ -17,6 +17,7 @@
 #define L2TPD_SESSPPP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct l2tpd;
 struct config;
@@ -38,11 +39,24 @@ int sessppp_reload(struct l2tpd *d, const struct config *cfg, char *err, size_t 
 void sessppp_autostart(struct l2tpd *d);
 void sessppp_fini(struct l2tpd *d);
 
+struct tunnel;
+
+/* An OCRQ on t (RFC 2661 §7.5.1): NULL when a [client] with
+ * accept_outgoing for t's peer will answer it with its PPP; otherwise why
+ * not, and the CDN result code in *result (6: no such endpoint, 4: the
+ * client has its call already). */
+const char *sessppp_outgoing_refusal(struct tunnel *t, uint16_t *result);
+/* s is the accepted outgoing call: it is that [client]'s (role "client",
+ * its user), before s reaches established. */
+void sessppp_outgoing_bind(struct session *s);
 /* s reached established: start PPP on it if we terminate it. */
 void sessppp_session_up(struct session *s);
 /* s is being freed (any reason): free its PPP link, address, table entry,
  * timer, TUN; a client call schedules its redial. */
 void sessppp_session_gone(struct session *s);
+/* The peer's CDN (result) is about to free s: a client whose
+ * authentication was still waiting for the verdict takes it as a refusal. */
+void sessppp_session_cleared(struct session *s, uint16_t result);
 /* `l2tpctl dial NAME` for a [client]: 0, or -errno with a message. */
 int sessppp_client_dial(struct l2tpd *d, const char *name, char *msg, size_t msglen);
 /* An operator's close of a [client]'s destination, tunnel or session: it

@@ -609,6 +609,17 @@ void ppp_auth_tick(struct ppp *ppp, uint64_t now)
 	auth_fail(ppp, PPP_CAUSE_AUTH_TIMEOUT, PPP_DIR_GLOBAL, "authentication timed out", now);
 }
 
+bool ppp_auth_awaiting_verdict(const struct ppp *ppp)
+{
+	const struct ppp_auth *a = &ppp->auth;
+
+	/* PAP: our Authenticate-Request goes out as the phase starts (RFC 1334
+	 * §2.2); CHAP: from our Response on (RFC 1994 §4.1). */
+	return ppp->cfg->role == PPP_ROLE_CLIENT &&
+	       ((a->state == AUTH_CLI_WAIT && a->method == PPP_AUTH_PAP) ||
+	        a->state == AUTH_CLI_RESULT);
+}
+
 uint64_t ppp_auth_deadline(const struct ppp *ppp)
 {
 	return ppp->auth.deadline;

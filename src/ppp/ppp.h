@@ -219,6 +219,9 @@ const struct ppp_cause *ppp_cause(const struct ppp *ppp);
 const struct ppp_stats *ppp_stats(const struct ppp *ppp);
 /* The method negotiated (server: the peer authenticates with; client: we do). */
 enum ppp_auth_method ppp_auth_method(const struct ppp *ppp);
+/* Client: our PAP request or CHAP/MS-CHAPv2 Response is out and the
+ * authenticator has not answered yet. */
+bool ppp_auth_awaiting_verdict(const struct ppp *ppp);
 
 const char *ppp_phase_name(enum ppp_phase phase);
 const char *ppp_auth_method_name(enum ppp_auth_method m);

@@ -259,13 +259,15 @@ assert_eq "$CLIENT_IP" "$(sess l2tpns ip)" "the client's session is still up"
 
 # l2tpns sends no CHAP Failure on an Access-Reject: it kills the session
 # at once, a CDN with result 3 (administrative) right after our Response.
-# Our client logs that CDN and goes down, and redials (1 s, 2 s, ...).
+# Our client takes that CDN, arriving while its Response waits for the
+# verdict, as a refusal: it says so and waits 30 s before it redials.
 step "CHAP, wrong password: FreeRADIUS rejects, l2tpns closes the call, our client goes down"
 assert_ok ctl "$SOCK" dial l2tpns-badpw >/dev/null
 wait_until 10 radius_count_ge "Sent Access-Reject" $((rejects + 1))
 wait_until 5 l2tpns_log_has "Authentication rejected for $RUSER"
 wait_log l2tpd "session closed by peer session=[0-9]+ .*state=established result=3 .*received=CDN" 5
-wait_log l2tpd "client down client=l2tpns-badpw redial_in=1s" 5
+wait_log l2tpd "authentication refused by the LNS client=l2tpns-badpw user=$RUSER .*reason=call cleared before auth verdict" 5
+wait_log l2tpd "client down client=l2tpns-badpw redial_in=30s reason=authentication refused" 5
 badpw_tunnel=$(ctl "$SOCK" show tunnels |
 	_jq 'next((t["id"] for t in items(j, "tunnels") if t.get("destination") == "l2tpns-badpw"), "")')
 if grep -Eq "ppp up session=[0-9]+ tunnel=$badpw_tunnel " "$(bg_log l2tpd)"; then

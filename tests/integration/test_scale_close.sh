@@ -11,11 +11,13 @@
 #     tunnels to one destination; then a session closed (from the LNS), a
 #     tunnel (from the LAC) and the destination (from the LAC). After each
 #     close both sides agree, read with l2tpctl --json.
-#  3. An outgoing call placed by the LNS on the LAC's tunnel (OCRQ, OCRP,
-#     OCCN): `l2tpctl dial lac1` on the LNS, lac1 being the LAC's host name
-#     and so the LNS's name for that (dynamic) destination.
-#  4. SLI from the LNS and WEN from the LAC: counted on the receiving side,
-#     tunnel and session still up.
+#  3. An outgoing call placed by the LNS on the LAC's tunnel (OCRQ):
+#     `l2tpctl dial lac1` on the LNS, lac1 being the LAC's host name and so
+#     the LNS's name for that (dynamic) destination. This LAC has no local
+#     PPP endpoint for it (no [client] with accept_outgoing): CDN result 6.
+#     (test_outgoing_call.sh has the call answered and carrying traffic.)
+#  4. SLI from the LNS and WEN from the LAC on the incoming call: counted on
+#     the receiving side, tunnel and session still up.
 #  5. SIGKILL of the LAC: the LNS declares it dead within hello_interval
 #     plus its retransmission schedule, and frees every tunnel and session.
 #  6. The LNS stops on SIGTERM, exits 0, and leaked nothing.
@@ -193,42 +195,35 @@ assert_eq 0 "$(ctl "$LNS_SOCK" show destinations | _jq 'len(j)')" \
 
 # ---------------------------------------------------------------- 3
 
-step "an outgoing call from the LNS: dial lac1 (OCRQ, OCRP, OCCN)"
+step "an outgoing call from the LNS: dial lac1 (OCRQ), refused with CDN 6"
 ctl "$LAC_SOCK" dial big 1 >/dev/null
 wait_agree 15 1 1 "dial big 1"
+ic=$(ctl "$LAC_SOCK" show sessions | _jq 'items(j, "sessions")[0]["id"]')
+peer_ic=$(ctl "$LAC_SOCK" show session "$ic" | _jq 'j["peer_id"]')
 oc=$(ctl "$LNS_SOCK" dial lac1 1 | _jq 'j[0]')
-wait_agree 15 1 2 "dial lac1 1 on the LNS"
-detail=$(ctl "$LNS_SOCK" show session "$oc")
-assert_eq lns "$(_jq 'j["role"]' <<<"$detail")" "role of the outgoing call on the LNS"
-assert_eq outgoing "$(_jq 'j["call"]' <<<"$detail")" "kind of the call on the LNS"
-assert_eq established "$(_jq 'j["state"]' <<<"$detail")" "state of the outgoing call on the LNS"
-peer_oc=$(_jq 'j["peer_id"]' <<<"$detail")
-detail=$(ctl "$LAC_SOCK" show session "$peer_oc")
-assert_eq lac "$(_jq 'j["role"]' <<<"$detail")" "role of the outgoing call on the LAC"
-assert_eq outgoing "$(_jq 'j["call"]' <<<"$detail")" "kind of the call on the LAC"
-# OCRQ from the LNS; OCRP and, once the call is placed, OCCN from the LAC.
+assert_range "$oc" 1 65535 "id of the outgoing call on the LNS"
+wait_until 10 counter_ge "$LNS_SOCK" sessions.cdn_received.6 1
+wait_agree 10 1 1 "after the refused outgoing call"
 assert_eq 1 "$(counter "$LNS_SOCK" messages_sent.OCRQ)" "OCRQ sent by the LNS"
 assert_eq 1 "$(counter "$LAC_SOCK" messages_received.OCRQ)" "OCRQ received by the LAC"
-for m in OCRP OCCN; do
-	assert_eq 1 "$(counter "$LAC_SOCK" "messages_sent.$m")" "$m sent by the LAC"
-	assert_eq 1 "$(counter "$LNS_SOCK" "messages_received.$m")" "$m received by the LNS"
-done
+assert_eq 0 "$(counter "$LAC_SOCK" messages_sent.OCRP)" "OCRP sent by the LAC"
+assert_eq 1 "$(counter "$LAC_SOCK" sessions.cdn_sent.6)" "CDN result 6 sent by the LAC"
 
 # ---------------------------------------------------------------- 4
 
 step "SLI from the LNS, WEN from the LAC"
 sli0=$(counter "$LAC_SOCK" sessions.sli_received)
 wen0=$(counter "$LNS_SOCK" sessions.wen_received)
-assert_ok ctl "$LNS_SOCK" send sli "$oc" >/dev/null
-assert_ok ctl "$LAC_SOCK" send wen "$peer_oc" >/dev/null
+assert_ok ctl "$LNS_SOCK" send sli "$peer_ic" >/dev/null
+assert_ok ctl "$LAC_SOCK" send wen "$ic" >/dev/null
 wait_until 10 counter_ge "$LAC_SOCK" sessions.sli_received $((sli0 + 1))
 wait_until 10 counter_ge "$LNS_SOCK" sessions.wen_received $((wen0 + 1))
-assert_eq 1 "$(ctl "$LAC_SOCK" show session "$peer_oc" | _jq 'j["sli_received"]')" \
+assert_eq 1 "$(ctl "$LAC_SOCK" show session "$ic" | _jq 'j["sli_received"]')" \
 	"SLI received on the LAC's session"
-assert_eq 1 "$(ctl "$LNS_SOCK" show session "$oc" | _jq 'j["wen_received"]')" \
+assert_eq 1 "$(ctl "$LNS_SOCK" show session "$peer_ic" | _jq 'j["wen_received"]')" \
 	"WEN received on the LNS's session"
 sleep 1
-assert_ok both_agree 1 2
+assert_ok both_agree 1 1
 log "after SLI and WEN: tunnel and both sessions still established"
 
 # ---------------------------------------------------------------- 5

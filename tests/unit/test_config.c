@@ -165,6 +165,7 @@ static const char full_config[] =
 	"tun = vpn0\n"
 	"routes = default 10.1.0.0/16 2001:db8:1::/48\n"
 	"autostart = yes\n"
+	"accept_outgoing = yes\n"
 	"lcp_echo_interval = 10\n"
 	"lcp_echo_failures = 5\n";
 
@@ -268,6 +269,7 @@ static void test_full(void **state)
 	assert_string_equal(prefix(&c->routes[0], buf, sizeof(buf)), "10.1.0.0/16");
 	assert_string_equal(prefix(&c->routes[1], buf, sizeof(buf)), "2001:db8:1::/48");
 	assert_true(c->autostart);
+	assert_true(c->accept_outgoing);
 	assert_int_equal(c->lcp_echo_interval, 10);
 	assert_int_equal(c->lcp_echo_failures, 5);
 
@@ -338,6 +340,7 @@ static void test_defaults(void **state)
 	assert_false(cfg->client[0].route_default);
 	assert_int_equal(cfg->client[0].n_routes, 0);
 	assert_false(cfg->client[0].autostart);
+	assert_false(cfg->client[0].accept_outgoing);
 	assert_int_equal(cfg->client[0].lcp_echo_interval, 30);
 	assert_int_equal(cfg->client[0].lcp_echo_failures, 3);
 	assert_int_equal(cfg->client[0].tunnel.retransmit_cap, 8);
@@ -458,6 +461,11 @@ static const struct bad bad_configs[] = {
 	{"[client c]\npeer = 192.0.2.1\nuser = u\npassword = p\ntun = vpn1\n"
      "[client d]\npeer = 192.0.2.1\nuser = u\npassword = p\ntun = vpn1\n",
      10, "[client d] tun: 'vpn1' is also the tun of [client c]"},
+	{"[client c]\npeer = 192.0.2.1:1702\nuser = u\npassword = p\naccept_outgoing = yes\n"
+     "[client d]\npeer = 192.0.2.9 192.0.2.1\nuser = v\npassword = p\naccept_outgoing = yes\n",
+     10, "[client d] accept_outgoing: [client c] also accepts outgoing calls from 192.0.2.1"},
+	{"[client c]\npeer = 192.0.2.1\nuser = u\npassword = p\naccept_outgoing = often\n", 5,
+     "[client c] accept_outgoing: 'often' is not a boolean"},
 };
 
 static void test_errors(void **state)
@@ -548,6 +556,37 @@ static const char *match(const struct config *cfg, const char *addr, const char 
 	return l ? l->name : "-";
 }
 
+static const char *match_client(const struct config *cfg, const char *addr)
+{
+	struct sockaddr_storage ss = sa(addr);
+	const struct config_client *c = config_match_client_outgoing(cfg, (struct sockaddr *)&ss);
+
+	return c ? c->name : "-";
+}
+
+/* The [client] that answers an LNS's OCRQ: accept_outgoing, and the
+ * tunnel's peer address among its peers, whatever the port. */
+static void test_match_client_outgoing(void **state)
+{
+	struct tmpdir *t = *state;
+	struct config *cfg = load_ok(t, "[client quiet]\n"
+	                                "peer = 192.0.2.1\n"
+	                                "user = u\n"
+	                                "password = p\n"
+	                                "[client office]\n"
+	                                "peer = 192.0.2.1 [2001:db8::7]:1799\n"
+	                                "user = alice\n"
+	                                "password = p\n"
+	                                "accept_outgoing = yes\n");
+
+	assert_string_equal(match_client(cfg, "192.0.2.1"), "office");
+	assert_string_equal(match_client(cfg, "::ffff:192.0.2.1"), "office");
+	assert_string_equal(match_client(cfg, "2001:db8::7"), "office");
+	assert_string_equal(match_client(cfg, "192.0.2.2"), "-");
+	assert_string_equal(match_client(cfg, "2001:db8::8"), "-");
+	config_free(cfg);
+}
+
 static void test_match_lns(void **state)
 {
 	struct tmpdir *t = *state;
@@ -608,6 +647,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostname_peer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_match_lns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_match_client_outgoing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload_twice, setup, teardown),
 	};
 

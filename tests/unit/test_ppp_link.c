@@ -525,16 +525,22 @@ static void test_async_verify(void **state)
 	only_method(&w.srv.cfg, PPP_AUTH_MSCHAPV2);
 	w.srv.defer = true;
 	world_start();
+	assert_false(ppp_auth_awaiting_verdict(w.cli.ppp));
 	assert_int_equal(ppp_auth_result(w.srv.ppp, true, NULL, NULL, w.now), -ESTALE);
 	run(NULL, w.now + 2000);
 	assert_int_equal(w.srv.verifies, 1);
 	assert_int_equal(ppp_next_deadline(w.srv.ppp), PPP_NO_DEADLINE);
+	/* The client's Response is out, the verdict is not: a CDN now is the
+	 * LNS refusing it (sessppp_session_cleared). Never on the server. */
+	assert_true(ppp_auth_awaiting_verdict(w.cli.ppp));
+	assert_false(ppp_auth_awaiting_verdict(w.srv.ppp));
 	w.now += 5000; /* RADIUS is slow */
 	assert_int_equal(
 	    ppp_auth_result(w.srv.ppp, w.srv.verdict, "Welcome", w.srv.authresp, w.now), 0);
 	assert_int_equal(ppp_auth_result(w.srv.ppp, true, NULL, NULL, w.now), -ESTALE);
 	run(both_up, w.now + 60000);
 	check_up(PPP_AUTH_MSCHAPV2);
+	assert_false(ppp_auth_awaiting_verdict(w.cli.ppp));
 	world_free();
 }
 

@@ -85,10 +85,10 @@ static struct json_object *ctl_session_json(const struct session *s, bool detail
 	json_object_object_add(o, "state", json_object_new_string(session_state_name(s->state)));
 	json_object_object_add(o, "user", json_str_or_null(s->user));
 	json_object_object_add(o, "ip", json_str_or_null(s->ip));
-	json_object_object_add(o, "rx_packets", json_object_new_int64((int64_t)s->rx_packets));
-	json_object_object_add(o, "tx_packets", json_object_new_int64((int64_t)s->tx_packets));
-	json_object_object_add(o, "rx_bytes", json_object_new_int64((int64_t)s->rx_bytes));
-	json_object_object_add(o, "tx_bytes", json_object_new_int64((int64_t)s->tx_bytes));
+	json_object_object_add(o, "rx_packets", json_object_new_int64((int64_t)s->fp.c.rx_packets));
+	json_object_object_add(o, "tx_packets", json_object_new_int64((int64_t)s->fp.c.tx_packets));
+	json_object_object_add(o, "rx_bytes", json_object_new_int64((int64_t)s->fp.c.rx_bytes));
+	json_object_object_add(o, "tx_bytes", json_object_new_int64((int64_t)s->fp.c.tx_bytes));
 	if (detail) {
 		static const char *const calls[] = { "incoming", "incoming", "outgoing",
 						     "outgoing" };
@@ -110,6 +110,14 @@ static struct json_object *ctl_session_json(const struct session *s, bool detail
 				       json_object_new_int64((int64_t)s->wen_received));
 		json_object_object_add(o, "sli_received",
 				       json_object_new_int64((int64_t)s->sli_received));
+		json_object_object_add(o, "rx_seq_lost",
+				       json_object_new_int64((int64_t)s->fp.c.rx_seq_lost));
+		json_object_object_add(o, "rx_seq_discards",
+				       json_object_new_int64((int64_t)s->fp.c.rx_seq_discards));
+		json_object_object_add(o, "rx_spoofed",
+				       json_object_new_int64((int64_t)s->fp.c.rx_spoofed));
+		json_object_object_add(o, "rx_errors",
+				       json_object_new_int64((int64_t)s->fp.c.rx_errors));
 	}
 	return o;
 }
@@ -401,12 +409,15 @@ static int ctl_stats(void *arg, int argc, const char **argv, struct json_object 
 	const struct l2tpd_stats *s = &d->stats;
 	struct json_object *o = json_object_new_object(), *rx, *tx, *bad, *rt, *tun, *ses, *dat;
 	struct l2tp_rt_stats live = { 0 };
+	struct fastpath_stats fps = { 0 };
 	struct list_node *pos, *tmp;
 
 	(void)argc;
 	(void)argv;
 	(void)err;
 	(void)errlen;
+	if (d->fp)
+		fps = d->fp->st;
 	list_for_each_safe(pos, tmp, &d->tunnel_list) {
 		const struct l2tp_rt_stats *st =
 			l2tp_rt_stats(list_entry(pos, struct tunnel, node)->rt);
@@ -436,8 +447,8 @@ static int ctl_stats(void *arg, int argc, const char **argv, struct json_object 
 		if (s->malformed[e])
 			add_u64(bad, l2tp_strerror(e), s->malformed[e]);
 	add_u64(bad, "unknown_tunnel", s->unknown_tunnel);
-	add_u64(bad, "unknown_session", s->unknown_session);
-	add_u64(bad, "wrong_peer", s->wrong_peer);
+	add_u64(bad, "unknown_session", s->unknown_session + fps.rx_unknown_session);
+	add_u64(bad, "wrong_peer", s->wrong_peer + fps.rx_wrong_peer);
 	json_object_object_add(o, "dropped", bad);
 
 	rt = json_object_new_object();
@@ -479,9 +490,20 @@ static int ctl_stats(void *arg, int argc, const char **argv, struct json_object 
 	json_object_object_add(o, "sessions", ses);
 
 	dat = json_object_new_object();
-	add_u64(dat, "rx_packets", s->data_rx_packets);
-	add_u64(dat, "tx_packets", s->data_tx_packets);
-	add_u64(dat, "tx_errors", s->data_tx_errors);
+	/* The fast path's totals: data messages in and out, and why
+	 * packets were dropped on the way. */
+	add_u64(dat, "rx_packets", fps.rx_data);
+	add_u64(dat, "tx_packets", fps.tx_packets);
+	add_u64(dat, "tx_errors", fps.tx_errors);
+	add_u64(dat, "rx_seq_discards", fps.rx_seq_discards);
+	add_u64(dat, "rx_errors", fps.rx_errors);
+	add_u64(dat, "rx_spoofed", fps.rx_spoofed);
+	add_u64(dat, "rx_control_plane", fps.rx_slow);
+	add_u64(dat, "tun_rx_packets", fps.tun_rx_packets);
+	add_u64(dat, "tun_rx_errors", fps.tun_rx_errors);
+	add_u64(dat, "tun_rx_no_session", fps.tun_rx_no_session);
+	add_u64(dat, "tun_tx_packets", fps.tun_tx_packets);
+	add_u64(dat, "tun_tx_errors", fps.tun_tx_errors);
 	json_object_object_add(o, "data", dat);
 	json_object_object_add(o, "draining", json_object_new_boolean(d->draining));
 	*result = o;

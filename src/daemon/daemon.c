@@ -68,7 +68,6 @@ static void l2tpd_drop(struct l2tpd *d, const struct udp_rx *rx, int err)
 void l2tpd_input(struct l2tpd *d, struct udp_sock *s, struct udp_rx *rx)
 {
 	struct l2tp_header h;
-	struct session *sess;
 	struct tunnel *t;
 	int rc;
 
@@ -96,21 +95,54 @@ void l2tpd_input(struct l2tpd *d, struct udp_sock *s, struct udp_rx *rx)
 		tunnel_input(t, rx, &h);
 		return;
 	}
-	/* Data: O(1) by (tunnel id, session id), then the source checked. */
-	sess = idtable_find(&d->sessions, (uint32_t)h.tunnel_id << 16 | h.session_id);
-	if (!sess) {
+	/* Data is the fast path's (the socket callback hands it whole
+	 * batches; this is a datagram that came here on its own). It never
+	 * hands data back here, so this does not recurse. */
+	if (d->fp)
+		fastpath_udp_input(d->fp, s, rx, 1);
+	else
 		d->stats.unknown_session++;
-		log_ratelimited(&d->log, LOG_LEVEL_DEBUG,
-				"dropped data message tunnel=%u session=%u reason=no such session",
-				h.tunnel_id, h.session_id);
-		return;
-	}
-	if (!udp_addr_equal(&rx->peer, &sess->t->peer, false)) {
-		d->stats.wrong_peer++;
-		return;
-	}
-	sess->t->last_rx = ev_now(d->loop);
-	session_data_input(sess, &h, rx->buf + h.header_len, h.length - h.header_len);
+}
+
+/* The fast path's view of our tables: the session by (tunnel id, session
+ * id) through the same O(1) idtable as control messages, once the call is
+ * established (its fp_session is filled then). */
+static struct fp_session *l2tpd_fp_lookup(void *ctx, uint16_t tunnel_id, uint16_t session_id)
+{
+	struct l2tpd *d = ctx;
+	struct session *s = idtable_find(&d->sessions, (uint32_t)tunnel_id << 16 | session_id);
+
+	return s && s->state == SESSION_ESTABLISHED ? &s->fp : NULL;
+}
+
+static void l2tpd_fp_control(void *ctx, struct udp_sock *sock, struct udp_rx *rx)
+{
+	l2tpd_input(ctx, sock, rx);
+}
+
+static void l2tpd_fp_slow(void *ctx, struct fp_session *fs, uint8_t *frame, size_t len)
+{
+	struct session *s = fs->owner;
+
+	(void)ctx;
+	if (s->data_cb)
+		s->data_cb(s, frame, len, s->data_arg);
+}
+
+static const struct fastpath_ops l2tpd_fp_ops = {
+	.lookup = l2tpd_fp_lookup,
+	.control = l2tpd_fp_control,
+	.slow = l2tpd_fp_slow,
+};
+
+int l2tpd_data_tun(struct l2tpd *d, int fd)
+{
+	tun_io_fini(&d->tun_io);
+	/* io_uring: one kernel crossing per batch of TUN writes, measured
+	 * +18% (64 B) to +24% (1400 B) over a write() each (tun.c); it
+	 * falls back to write() where io_uring is disabled. */
+	return tun_io_init(&d->tun_io, fd, fd >= 0 ? TUN_IO_URING : TUN_IO_SYSCALL,
+			   FASTPATH_BATCH);
 }
 
 static void l2tpd_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -129,8 +161,11 @@ static void l2tpd_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 					strerror(-n));
 			return;
 		}
-		for (int i = 0; i < n; i++)
-			l2tpd_input(d, s, &d->batch->rx[i]);
+		if (d->fp)
+			fastpath_udp_input(d->fp, s, d->batch->rx, (unsigned)n);
+		else
+			for (int i = 0; i < n; i++)
+				l2tpd_input(d, s, &d->batch->rx[i]);
 		if (n < UDP_BATCH)
 			return;
 	}
@@ -297,6 +332,17 @@ int l2tpd_init(struct l2tpd *d, struct config *cfg, const char *config_path, boo
 	if (idtable_init(&d->tunnels, 64) < 0 || idtable_init(&d->sessions, 256) < 0 ||
 	    idtable_init(&d->session_ids, 256) < 0)
 		return -ENOMEM;
+	/* No TUN yet (sessppp attaches the LNS one): a packet for the TUN
+	 * before then fails its write() on fd -1 and is counted. */
+	rc = l2tpd_data_tun(d, -1);
+	if (rc < 0)
+		return rc;
+	d->fp = calloc(1, sizeof(*d->fp));
+	if (!d->fp || fastpath_init(d->fp, &d->tun_io, &l2tpd_fp_ops, d, 256) < 0) {
+		free(d->fp);
+		d->fp = NULL;
+		return -ENOMEM;
+	}
 
 	rc = l2tpd_open_sockets(d);
 	if (rc < 0)
@@ -380,6 +426,12 @@ void l2tpd_fini(struct l2tpd *d)
 	if (d->ctl)
 		ctl_free(d->ctl);
 	sessppp_fini(d);
+	if (d->fp) {
+		fastpath_fini(d->fp);
+		free(d->fp);
+		d->fp = NULL;
+	}
+	tun_io_fini(&d->tun_io);
 	destination_free_all(d);
 	for (size_t i = 0; i < d->n_socks; i++)
 		udp_close(&d->socks[i]);

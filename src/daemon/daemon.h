@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dataplane/fastpath.h"
 #include "l2tp/msg.h"
 #include "l2tp/wire.h"
 #include "idtable.h"
@@ -29,8 +30,8 @@ struct l2tpd_stats {
 	uint64_t rx_unknown_msg;                /* unknown types without M: ignored */
 	uint64_t malformed[L2TP_E_COUNT];       /* dropped datagrams / messages by reason */
 	uint64_t unknown_tunnel;                /* control or data for no tunnel of ours */
-	uint64_t unknown_session;               /* data for no session of ours */
-	uint64_t wrong_peer;                    /* right tunnel id, wrong source address */
+	uint64_t unknown_session;               /* data for no session of ours (+ the fast path's) */
+	uint64_t wrong_peer;                    /* right tunnel id, wrong source address (+ data) */
 	uint64_t rt_retransmitted;              /* of freed tunnels; live ones added on read */
 	uint64_t rt_duplicates;
 	uint64_t rt_out_of_order;
@@ -55,8 +56,6 @@ struct l2tpd_stats {
 	uint64_t tie_breaks_lost;
 	uint64_t wen_received, wen_sent;
 	uint64_t sli_received, sli_sent;
-	uint64_t data_rx_packets, data_tx_packets;
-	uint64_t data_tx_errors;
 };
 
 struct l2tpd {
@@ -69,6 +68,11 @@ struct l2tpd {
 	size_t n_socks;
 	ev_io *sock_watchers;
 	struct udp_batch *batch;         /* receive buffers, reused */
+	/* The data path: every received batch goes through it, it reads
+	 * and writes the LNS TUN queue (tun_io, fd -1 without one). NULL
+	 * only in unit tests' bare contexts. */
+	struct fastpath *fp;
+	struct tun_io tun_io;
 
 	struct idtable tunnels;          /* local tunnel id -> tunnel */
 	struct idtable sessions;         /* (tunnel id << 16 | session id) -> session */
@@ -111,6 +115,10 @@ void l2tpd_stop(struct l2tpd *d);
 
 /* Free t at the next loop iteration (never from inside a transport callback). */
 void l2tpd_schedule_reap(struct l2tpd *d, struct tunnel *t);
+
+/* The TUN queue the data path reads and writes: fd (not owned), or -1
+ * for none (before the TUN that owns fd closes). 0 or -errno. */
+int l2tpd_data_tun(struct l2tpd *d, int fd);
 
 /* Entry for every datagram received on s. */
 void l2tpd_input(struct l2tpd *d, struct udp_sock *s, struct udp_rx *rx);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "l2tp/seq.h"
 #include "ppp/ppp.h"
 #include "config.h"
 #include "daemon.h"
@@ -18,7 +17,6 @@
 
 #define SESSION_MSG_MAX 1024
 #define SESSION_CONNECT_SPEED 100000000u /* bps we report: no real bearer */
-#define SESSION_DATA_MAX 4096
 
 static const char *const state_names[] = {
 	[SESSION_WAIT_TUNNEL] = "wait-tunnel",
@@ -109,6 +107,10 @@ void session_free(struct session *s, const char *why)
 	struct l2tpd *d = t->d;
 
 	sessppp_session_gone(s);
+	/* Whoever set its addresses, they leave the fast path's table with
+	 * it: no packet from the TUN may find a freed session. */
+	if (d->fp)
+		fastpath_session_detach(d->fp, &s->fp);
 	if (s->state != SESSION_ESTABLISHED) {
 		d->stats.sessions_failed++;
 		t->n_sessions_setup--;
@@ -130,9 +132,18 @@ static void session_up(struct session *s)
 	s->state = SESSION_ESTABLISHED;
 	s->t->n_sessions_setup--;
 	d->stats.sessions_up++;
-	/* §5.4: with Sequencing Required, sequence numbers at all times. */
-	if (s->seq_required)
-		s->seq_on = true;
+	/* Data before this point was not for us to take: Ns and Nr start
+	 * here, which is when the peer may start sending (§5.4 numbers each
+	 * session's data from 0). */
+	fastpath_session_init(&s->fp, &s->t->fp, s->id, s->peer_id, s);
+	/* §5.4: with Sequencing Required, sequence numbers at all times;
+	 * without, the LNS decides and the LAC follows what it sends. */
+	s->fp.seq_required = s->seq_required;
+	s->fp.seq_send = s->seq_required;
+	s->fp.lac = session_is_lac(s);
+	/* No address indexed yet: every frame is the PPP layer's until it
+	 * gives the fast path the subscriber's address. */
+	s->fp.slow_ip = true;
 	log_info(&d->log,
 		 "session established session=%u peer_session=%u tunnel=%u peer=%s role=%s "
 		 "call=%s user=%s seq=%s",
@@ -709,57 +720,13 @@ void session_set_data_cb(struct session *s, session_data_fn fn, void *arg)
 
 int session_send_data(struct session *s, const void *buf, size_t len)
 {
-	uint8_t pkt[L2TP_MAX_DATA_HEADER_LEN + SESSION_DATA_MAX];
-	struct l2tp_data_options o = { 0 };
 	struct l2tpd *d = s->t->d;
-	int hlen, rc;
 
-	if (s->state != SESSION_ESTABLISHED)
+	if (s->state != SESSION_ESTABLISHED || !d->fp)
 		return -ENOTCONN;
-	if (len > SESSION_DATA_MAX)
-		return -EMSGSIZE;
-	o.sequence = s->seq_on;
-	o.ns = s->data_ns;
-	o.payload_len = (uint16_t)len;
-	hlen = l2tp_header_put_data(pkt, sizeof(pkt), s->t->peer_id, s->peer_id, &o);
-	if (hlen < 0)
-		return -EINVAL;
-	memcpy(pkt + hlen, buf, len);
-	rc = tunnel_send_raw(s->t, pkt, (size_t)hlen + len);
-	if (rc < 0) {
-		d->stats.data_tx_errors++;
-		return rc;
-	}
-	if (o.sequence)
-		s->data_ns++;
-	s->tx_packets++;
-	s->tx_bytes += len;
-	d->stats.data_tx_packets++;
-	return 0;
-}
-
-void session_data_input(struct session *s, const struct l2tp_header *h, const uint8_t *payload,
-			size_t len)
-{
-	s->t->d->stats.data_rx_packets++;
-	if (h->has_sequence) {
-		/* §5.4: late or duplicate frames are dropped when sequencing is
-		 * on; a gap is counted as loss. */
-		if (seq_before(h->ns, s->data_nr)) {
-			s->rx_seq_reordered++;
-			return;
-		}
-		s->rx_seq_lost += seq_distance(s->data_nr, h->ns);
-		s->data_nr = (uint16_t)(h->ns + 1);
-	}
-	/* §5.4: without Sequencing Required the LNS turns sequencing on and
-	 * off by what it sends; the LAC follows. */
-	if (session_is_lac(s) && !s->seq_required)
-		s->seq_on = h->has_sequence;
-	s->rx_packets++;
-	s->rx_bytes += len;
-	if (s->data_cb && s->state == SESSION_ESTABLISHED)
-		s->data_cb(s, payload, len, s->data_arg);
+	/* Through the fast path, so that PPP's frames and the IP it carries
+	 * share one Ns counter when sequencing is on. */
+	return fastpath_send_frame(d->fp, &s->fp, buf, len);
 }
 
 int session_send_wen(struct session *s)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/fastpath.h"
 #include "l2tp/msg.h"
 #include "list.h"
 
@@ -64,9 +65,11 @@ struct session_proxy {
 };
 
 struct session;
-/* A data message for this session: payload is the PPP frame (address and
- * control octets included when the peer sends them), valid for the call. */
-typedef void (*session_data_fn)(struct session *s, const uint8_t *payload, size_t len, void *arg);
+/* A PPP frame the fast path does not carry itself (LCP, authentication,
+ * NCPs; IP before the subscriber's address is known): the whole frame as
+ * received (address and control octets included when the peer sends
+ * them), writable, valid for the call. */
+typedef void (*session_data_fn)(struct session *s, uint8_t *frame, size_t len, void *arg);
 
 #define SESSION_USER_MAX 64
 
@@ -80,9 +83,6 @@ struct session {
 	struct list_node tunnel_node;
 
 	bool seq_required;        /* Sequencing Required AVP seen or sent (§5.4) */
-	bool seq_on;              /* we send sequence numbers */
-	uint16_t data_ns;         /* next Ns we send */
-	uint16_t data_nr;         /* next Ns we expect */
 	uint32_t tx_connect_speed;
 	uint32_t framing_type;
 
@@ -92,8 +92,6 @@ struct session {
 	char user[SESSION_USER_MAX]; /* Proxy Authen Name, later the PPP user */
 	char ip[48];                 /* the subscriber's address once PPP assigns one */
 
-	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
-	uint64_t rx_seq_lost, rx_seq_reordered;
 	uint64_t wen_received, sli_received;
 	ev_tstamp created;
 
@@ -106,6 +104,13 @@ struct session {
 	bool ppp_cause_set;
 	uint8_t ppp_cause_dir;
 	uint16_t ppp_cause_code, ppp_cause_proto;
+
+	/* The data path (Ns/Nr, framing, counters, the subscriber's
+	 * addresses), filled when the call is established; before that
+	 * the fast path does not find the session. Embedded, not
+	 * allocated: every session that carries data needs it, and one
+	 * allocation per session is one owner and one free. */
+	struct fp_session fp;
 };
 
 /* A new incoming call from us as LAC on t (ICRQ now, or when t is up).
@@ -133,11 +138,11 @@ void session_close(struct session *s, uint16_t result, int error, const char *me
 /* Free without a word to the peer (its tunnel went away). */
 void session_free(struct session *s, const char *why);
 
-/* Data path hooks (RFC 2661 §5.3, §5.4). */
+/* Data path hooks (RFC 2661 §5.3, §5.4): the frames the fast path hands
+ * back (fn), and PPP's own frames out through it, sharing its Ns. */
 void session_set_data_cb(struct session *s, session_data_fn fn, void *arg);
+/* 0, -ENOTCONN (not established), -EMSGSIZE or -errno. */
 int session_send_data(struct session *s, const void *buf, size_t len);
-void session_data_input(struct session *s, const struct l2tp_header *h, const uint8_t *payload,
-			size_t len);
 
 /* WEN (from the LAC side) and SLI (from the LNS side): 0, or -EINVAL when
  * we are on the wrong side, -ENOTCONN before the session is up. */

@@ -26,6 +26,7 @@
 #define SESSPPP_MTU              1400  /* TUN MTU: 1500 minus IP, UDP, L2TP, PPP, slack */
 #define SESSPPP_BUF              (PPP_HEADROOM + 4096)
 #define SESSPPP_TUN_BURST        64    /* packets per TUN wakeup before yielding */
+#define SESSPPP_TUN_ROUNDS       4     /* LNS TUN: fast-path batches (64) per wakeup */
 #define SESSPPP_BACKOFF_MAX      60.0  /* client redial: 1, 2, 4 ... 60 s */
 /* After the LNS refused our credentials: a wrong password stays wrong, and
  * every try costs the LNS a RADIUS round trip. */
@@ -64,8 +65,8 @@ struct sessppp_ctx {
 	struct tun tun; /* the LNS TUN; fds[0] < 0 when closed */
 	bool tun_open;
 	ev_io tun_io;
-	struct iptable ips;
-	/* One packet at a time, reused: nothing allocated per packet. */
+	/* Client TUN reads, one packet at a time, reused: nothing allocated
+	 * per packet. (The LNS TUN is the fast path's: d->fp.) */
 	uint8_t buf[SESSPPP_BUF];
 };
 
@@ -78,7 +79,9 @@ struct sessppp {
 	const struct config_client *ccfg;
 	ev_timer timer;
 	unsigned idle_timeout;      /* s; 0 = none */
-	uint64_t last_rx_ms;
+	uint64_t last_rx_ms;        /* when the idle timer last saw data from the subscriber */
+	uint64_t idle_seen;         /* sessppp_data_rx() then */
+	uint64_t rx_ctl;            /* frames the fast path handed to PPP */
 	struct in_addr local, peer; /* LNS: ours, the subscriber's */
 	bool pool_addr;             /* peer came from lns->pool */
 	bool in_table;
@@ -233,6 +236,12 @@ static int sessppp_open_lns_tun(struct sessppp_ctx *c, const struct config *cfg,
 		snprintf(err, errlen, "cannot bring TUN %s up: %s", c->tun.name, strerror(-rc));
 		return rc;
 	}
+	rc = l2tpd_data_tun(c->d, c->tun.fds[0]);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot set up I/O on TUN %s: %s", c->tun.name,
+			 strerror(-rc));
+		return rc;
+	}
 	ev_io_init(&c->tun_io, sessppp_tun_cb, c->tun.fds[0], EV_READ);
 	c->tun_io.data = c;
 	ev_io_start(c->d->loop, &c->tun_io);
@@ -248,7 +257,7 @@ int sessppp_init(struct l2tpd *d, char *err, size_t errlen)
 	int rc = -ENOMEM;
 
 	err[0] = '\0';
-	if (!c || !users || iptable_init(&c->ips, 256) < 0) {
+	if (!c || !users) {
 		free(c);
 		free(users);
 		return -ENOMEM;
@@ -300,6 +309,7 @@ void sessppp_fini(struct l2tpd *d)
 		return;
 	if (c->tun_open) {
 		ev_io_stop(d->loop, &c->tun_io);
+		l2tpd_data_tun(d, -1); /* its io_uring lets go of the fd first */
 		tun_close(&c->tun);
 	}
 	sessppp_client_free_all(c);
@@ -308,12 +318,33 @@ void sessppp_fini(struct l2tpd *d)
 		users_free(c->lns[i].users);
 	}
 	free(c->lns);
-	iptable_destroy(&c->ips);
 	free(c);
 	d->sp = NULL;
 }
 
 /* ------------------------------------------------------------ timer */
+
+/* Data frames from the subscriber so far. The fast path counts every
+ * frame of the session; PPP's own (LCP echoes keep a link alive, not
+ * busy) and the dropped ones are not activity. */
+static uint64_t sessppp_data_rx(const struct sessppp *sp)
+{
+	const struct fp_counters *fc = &sp->s->fp.c;
+
+	return fc->rx_packets - sp->rx_ctl - fc->rx_spoofed - fc->rx_errors;
+}
+
+/* Idle accounting without a clock read per packet: the fast path only
+ * counts, and the timer looks at the count. */
+static void sessppp_idle_poll(struct sessppp *sp, uint64_t now)
+{
+	uint64_t n = sessppp_data_rx(sp);
+
+	if (n != sp->idle_seen) {
+		sp->idle_seen = n;
+		sp->last_rx_ms = now;
+	}
+}
 
 static void sessppp_arm(struct sessppp *sp)
 {
@@ -324,7 +355,12 @@ static void sessppp_arm(struct sessppp *sp)
 		at = now;
 	else if (sp->idle_timeout) {
 		uint64_t idle = sp->last_rx_ms + (uint64_t)sp->idle_timeout * 1000u;
+		/* Look at the counter every quarter of the timeout: a busy
+		 * link is seen busy at most 25% late (a 600 s timeout costs
+		 * a wakeup per 150 s per session). */
+		uint64_t look = now + (uint64_t)sp->idle_timeout * 250u;
 
+		idle = look < idle ? look : idle;
 		at = idle < at ? idle : at;
 	}
 	ev_timer_stop(d->loop, &sp->timer);
@@ -374,6 +410,8 @@ static void sessppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		sessppp_close_now(sp);
 		return;
 	}
+	if (sp->idle_timeout)
+		sessppp_idle_poll(sp, now);
 	if (sp->idle_timeout && now >= sp->last_rx_ms + (uint64_t)sp->idle_timeout * 1000u) {
 		/* No data from the subscriber: say goodbye politely (LCP
 		 * Terminate), the down callback sends the CDN. */
@@ -401,27 +439,25 @@ static int sessppp_send_ip(struct sessppp *sp, uint8_t *pkt, size_t len)
 	return session_send_data(sp->s, pkt - h, len + h);
 }
 
-/* LNS TUN: packets to subscribers, by destination address. */
+/* LNS TUN: packets to subscribers. The fast path reads a batch, finds
+ * each packet's session by destination address, puts the L2TP and PPP
+ * headers in the headroom it read into, and sends the batch with one
+ * sendmmsg. A few batches per wakeup, then back to the loop so the UDP
+ * side and the timers get their turn (as the socket callback does). */
 static void sessppp_tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sessppp_ctx *c = w->data;
-	uint8_t *pkt = c->buf + PPP_HEADROOM;
 
 	(void)loop;
 	(void)revents;
-	for (int i = 0; i < SESSPPP_TUN_BURST; i++) {
-		ssize_t n = read(c->tun.fds[0], pkt, sizeof(c->buf) - PPP_HEADROOM);
-		struct in_addr dst;
-		struct sessppp *sp;
+	for (int round = 0; round < SESSPPP_TUN_ROUNDS; round++) {
+		int n = fastpath_tun_input(c->d->fp);
 
-		if (n <= 0)
+		if (n < 0)
+			log_ratelimited(&c->d->log, LOG_LEVEL_WARN, "tun read failed tun=%s error=%s",
+					c->tun.name, strerror(-n));
+		if (n < FASTPATH_BATCH)
 			return;
-		if (n < 20 || (pkt[0] >> 4) != 4)
-			continue; /* IPv6 over this TUN: not yet */
-		memcpy(&dst, pkt + 16, 4);
-		sp = iptable_find4(&c->ips, dst);
-		if (sp)
-			sessppp_send_ip(sp, pkt, (size_t)n);
 	}
 }
 
@@ -443,16 +479,15 @@ static void sessppp_client_tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-static void sessppp_session_data(struct session *s, const uint8_t *payload, size_t len, void *arg)
+/* A frame the fast path leaves to PPP (LCP, authentication, NCPs; IP too
+ * until the subscriber's address is set, and always for a client), in
+ * the fast path's receive buffer, writable: ppp_input takes it in place. */
+static void sessppp_session_data(struct session *s, uint8_t *frame, size_t len, void *arg)
 {
 	struct sessppp *sp = arg;
-	uint8_t *frame = sp->c->buf;
 
 	(void)s;
-	if (len > sizeof(sp->c->buf))
-		return;
-	/* ppp_input wants a writable frame; the receive buffer is not ours. */
-	memcpy(frame, payload, len);
+	sp->rx_ctl++;
 	ppp_input(sp->ppp, frame, len, l2tpd_now_ms(sp->c->d));
 	sessppp_arm(sp);
 }
@@ -489,7 +524,7 @@ static void sessppp_ppp_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len
 		fd = sp->tun_open ? sp->tun.fds[0] : -1;
 	}
 	if (fd >= 0 && write(fd, pkt, len) < 0)
-		sp->c->d->stats.data_tx_errors++;
+		sp->c->d->fp->st.tun_tx_errors++;
 }
 
 /* A host route to the LNS via the path it has now, so that the routes we
@@ -650,12 +685,29 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 	if (net->proto != PPP_PROTO_IPCP)
 		return;
 	if (sp->lns) {
+		uint8_t hdr[PPP_HEADROOM];
+		size_t h = ppp_data_header(sp->ppp, PPP_PROTO_IP, hdr);
+
 		inet_ntop(AF_INET, &net->peer, s->ip, sizeof(s->ip));
-		rc = iptable_insert4(&sp->c->ips, net->peer, sp);
+		/* How the peer takes IP from us, as LCP negotiated it (RFC
+		 * 1661 §6.5 PFC, §6.6 ACFC): a 4-octet header with neither,
+		 * 3 with PFC, 2 with ACFC, 1 with both. */
+		s->fp.acfc = h <= 2;
+		s->fp.pfc = h == 1 || h == 3;
+		rc = fastpath_session_set_ipv4(d->fp, &s->fp, net->peer);
 		sp->in_table = rc == 0;
-		if (rc == 0 && sp->c->tun_open)
-			tun_add_route(&sp->c->tun, AF_INET, &net->peer, 32);
+		if (rc == 0) {
+			/* Its IP now goes between the TUN and the peer in the
+			 * fast path, no longer through PPP. */
+			s->fp.slow_ip = false;
+			if (sp->c->tun_open)
+				tun_add_route(&sp->c->tun, AF_INET, &net->peer, 32);
+		} else {
+			log_warn(&d->log, "address not routed session=%u user=%s ip=%s error=%s",
+				 s->id, s->user[0] ? s->user : "-", s->ip, strerror(-rc));
+		}
 		sp->last_rx_ms = l2tpd_now_ms(d);
+		sp->idle_seen = sessppp_data_rx(sp);
 	} else {
 		inet_ntop(AF_INET, &net->local, s->ip, sizeof(s->ip));
 		rc = sessppp_client_up(sp, net);
@@ -680,6 +732,11 @@ static void sessppp_ppp_down(void *ctx, const struct ppp_cause *cause)
 {
 	struct sessppp *sp = ctx;
 	uint16_t result;
+
+	/* No more IP for a link that is down, from now rather than when the
+	 * CDN goes; the route and the address stay until the session goes. */
+	fastpath_session_detach(sp->c->d->fp, &sp->s->fp);
+	sp->s->fp.slow_ip = true;
 
 	/* RFC 2661 §4.4.2: 2 = general error (negotiation, authentication,
 	 * keepalive), 3 = administrative (our own or the peer's Terminate). */
@@ -710,7 +767,7 @@ static int sessppp_assign(struct sessppp *sp, struct in_addr fixed)
 			if (rc < 0)
 				return rc;
 			sp->pool_addr = true;
-		} else if (iptable_find4(&sp->c->ips, fixed)) {
+		} else if (iptable_find4(&sp->c->d->fp->ips, fixed)) {
 			return -EADDRINUSE;
 		}
 		sp->peer = fixed;
@@ -1112,8 +1169,8 @@ void sessppp_session_gone(struct session *s)
 		ev_timer_stop(d->loop, &sp->timer);
 		if (sp->cl)
 			sp->cl->in_call = false;
+		fastpath_session_detach(d->fp, &s->fp);
 		if (sp->in_table) {
-			iptable_remove4(&c->ips, sp->peer);
 			if (c->tun_open)
 				tun_del_route(&c->tun, AF_INET, &sp->peer, 32);
 		}

@@ -435,12 +435,21 @@ void tunnel_destroy(struct tunnel *t)
 static void tunnel_hello_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct tunnel *t = w->data;
-	double idle = ev_now(loop) - t->last_rx;
-	double interval = t->p.hello_interval;
+	double idle, interval = t->p.hello_interval;
 
 	(void)revents;
 	if (t->state != TUNNEL_ESTABLISHED)
 		return;
+	/* Data messages bypass the control path (the fast path counts them,
+	 * it does not touch timers per packet): any since the last look
+	 * count as activity now. A HELLO thus follows at most two
+	 * intervals of silence instead of one, a clock read per packet
+	 * saved. */
+	if (t->fp.rx_packets != t->hello_rx_seen) {
+		t->hello_rx_seen = t->fp.rx_packets;
+		t->last_rx = ev_now(loop);
+	}
+	idle = ev_now(loop) - t->last_rx;
 	if (idle >= interval) {
 		/* §5.5: silence for hello_interval: a HELLO, whose reliable
 		 * delivery proves the peer alive (or the transport declares it
@@ -459,6 +468,18 @@ static void tunnel_hello_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_again(loop, w);
 }
 
+/* The data path's copy of the peer and our source address: at
+ * establishment, when they are final (§8.1: the initiator took the port
+ * from the SCCRP, and both learnt the local address from the first
+ * message received), and again should either change later. */
+static void tunnel_fp_sync(struct tunnel *t)
+{
+	uint64_t rx = t->fp.rx_packets;
+
+	fastpath_tunnel_init(&t->fp, t->sock->fd, t->id, t->peer_id, &t->peer, &t->local);
+	t->fp.rx_packets = rx;
+}
+
 static void tunnel_up(struct tunnel *t)
 {
 	struct l2tpd *d = t->d;
@@ -467,6 +488,7 @@ static void tunnel_up(struct tunnel *t)
 	t->was_established = true;
 	tunnel_set_half_open(t, false);
 	d->stats.tunnels_up++;
+	tunnel_fp_sync(t);
 	if (t->role == TUNNEL_ROLE_LNS && !t->dest)
 		destination_attach_lns(t);
 	log_info(&d->log,
@@ -798,8 +820,11 @@ void tunnel_input(struct tunnel *t, struct udp_rx *rx, const struct l2tp_header 
 			return;
 		}
 	}
-	if (!t->local.set && rx->local.set)
+	if (!t->local.set && rx->local.set) {
 		t->local = rx->local;
+		if (t->state == TUNNEL_ESTABLISHED)
+			tunnel_fp_sync(t);
+	}
 	t->last_rx = ev_now(d->loop);
 	if (h->length == L2TP_CONTROL_HEADER_LEN)
 		d->stats.rx_msg[L2TP_MSG_ZLB]++;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dataplane/fastpath.h"
 #include "l2tp/avp.h"
 #include "l2tp/msg.h"
 #include "l2tp/reliable.h"
@@ -70,7 +71,8 @@ struct tunnel {
 	ev_timer rt_timer;
 	ev_timer hello_timer;
 	ev_timer linger_timer;
-	ev_tstamp last_rx;                  /* any control or data message */
+	ev_tstamp last_rx;                  /* control message, or data seen by the HELLO timer */
+	uint64_t hello_rx_seen;             /* fp.rx_packets when the HELLO timer last looked */
 	ev_tstamp created;
 
 	uint8_t challenge[16];              /* the one we sent */
@@ -88,6 +90,10 @@ struct tunnel {
 	unsigned n_sessions_setup;          /* not yet established */
 
 	uint16_t stop_result;               /* why it closed, for logs and show */
+
+	/* The data path's view (socket, peer, our source address, data
+	 * liveness), filled when the tunnel is established. */
+	struct fp_tunnel fp;
 };
 
 /* Open a tunnel to peer as initiator (SCCRQ sent now). dest may be NULL

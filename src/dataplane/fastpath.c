@@ -230,6 +230,8 @@ static void fastpath_ppp_input(struct fastpath *fp, struct fp_session *s, uint8_
 	size_t len = flen;
 	uint16_t proto;
 
+	if (s->slow_ip)
+		goto slow;
 	/* RFC 1661 §6.6 ACFC and §6.5 PFC: we accept both forms whatever
 	 * was negotiated, as RFC 1661 asks of a receiver. */
 	if (len >= 2 && p[0] == FP_PPP_ADDRESS && p[1] == FP_PPP_CONTROL) {
@@ -249,7 +251,7 @@ static void fastpath_ppp_input(struct fastpath *fp, struct fp_session *s, uint8_
 		return;
 	}
 
-	if (proto == PPP_PROTO_IPV4) {
+	if (proto == FP_PROTO_IPV4) {
 		if (len < FP_IPV4_HEADER || (p[0] >> 4) != 4) {
 			fastpath_drop(&s->c.rx_errors, &fp->st.rx_errors);
 			return;
@@ -262,7 +264,7 @@ static void fastpath_ppp_input(struct fastpath *fp, struct fp_session *s, uint8_
 		fastpath_tun_queue(fp, p, len);
 		return;
 	}
-	if (proto == PPP_PROTO_IPV6) {
+	if (proto == FP_PROTO_IPV6) {
 		if (len < FP_IPV6_HEADER || (p[0] >> 4) != 6) {
 			fastpath_drop(&s->c.rx_errors, &fp->st.rx_errors);
 			return;
@@ -278,6 +280,7 @@ static void fastpath_ppp_input(struct fastpath *fp, struct fp_session *s, uint8_
 			return;
 		}
 	}
+slow:
 	fp->st.rx_slow++;
 	if (fp->ops->slow)
 		fp->ops->slow(fp->ctx, s, frame, flen);
@@ -383,12 +386,12 @@ static struct fp_session *fastpath_route(struct fastpath *fp, const uint8_t *pkt
 	struct in_addr dst4;
 
 	if (len >= FP_IPV4_HEADER && (pkt[0] >> 4) == 4) {
-		*proto = PPP_PROTO_IPV4;
+		*proto = FP_PROTO_IPV4;
 		memcpy(&dst4, pkt + 16, 4);
 		return iptable_find4(&fp->ips, dst4);
 	}
 	if (len >= FP_IPV6_HEADER && (pkt[0] >> 4) == 6) {
-		*proto = PPP_PROTO_IPV6;
+		*proto = FP_PROTO_IPV6;
 		memcpy(&dst6, pkt + 24, 16);
 		return iptable_find6(&fp->ips, &dst6);
 	}

@@ -34,8 +34,10 @@
 #define FASTPATH_SEQ_WINDOW 0x8000 /* Ns ahead of the expected one by less: accepted */
 #define FASTPATH_SEQ_RESYNC 8  /* consecutive frames behind the window: the peer restarted */
 
-#define PPP_PROTO_IPV4 0x0021
-#define PPP_PROTO_IPV6 0x0057
+/* PPP protocol numbers the data path carries (FP_: the PPP engine has its
+ * own enum of the same names). */
+#define FP_PROTO_IPV4 0x0021
+#define FP_PROTO_IPV6 0x0057
 
 /* A tunnel as the data path needs it. */
 struct fp_tunnel {
@@ -70,6 +72,9 @@ struct fp_session {
 	bool lac;              /* we are the LAC: follow the LNS's S bit unless required */
 	bool acfc, pfc;        /* the peer accepted ACFC / PFC: how we frame toward it */
 	bool has_ipv6;
+	bool slow_ip;          /* IP frames go to ops->slow too: no address indexed here
+				* (before IPCP, a call we do not terminate, or a client
+				* with a TUN of its own, where the daemon writes them) */
 	uint16_t ns;           /* next Ns we send */
 	uint16_t nr;           /* next Ns we expect */
 	uint16_t oos_last;     /* last Ns seen behind the window, and how many in a row */

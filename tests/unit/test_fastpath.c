@@ -232,14 +232,14 @@ static void test_header_variants(void **state)
 					       .ns = ns };
 
 		ns += v[i].sequence;
-		deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+		deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 		assert_int_equal(tun_take(e, got, sizeof(got)), sizeof(ip));
 		assert_memory_equal(got, ip, sizeof(ip));
 	}
 	/* Link padding after the Length field is not part of the packet. */
 	{
 		struct l2tp_data_options o = { .length = true };
-		size_t len = dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip));
+		size_t len = dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip));
 
 		memset(e->dgram + len, 0xee, 6);
 		deliver(e, len + 6);
@@ -259,7 +259,7 @@ static void test_ppp_forms(void **state)
 
 	ip4_build(ip, SUB_IP, "192.0.2.1", sizeof(ip));
 	for (int form = PPP_FULL; form <= PPP_ACFC_PFC; form++) {
-		deliver(e, dgram_build(e, 200, o, form, PPP_PROTO_IPV4, ip, sizeof(ip)));
+		deliver(e, dgram_build(e, 200, o, form, FP_PROTO_IPV4, ip, sizeof(ip)));
 		assert_int_equal(tun_take(e, got, sizeof(got)), sizeof(ip));
 		assert_memory_equal(got, ip, sizeof(ip));
 	}
@@ -274,9 +274,9 @@ static void test_ppp_forms(void **state)
 	}
 	assert_int_equal(e->s[0].c.rx_errors, 2);
 	/* A truncated IP header, and something that is not IPv4. */
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, 19));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, 19));
 	ip[0] = 0x65;
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	assert_int_equal(e->s[0].c.rx_errors, 4);
 	assert_int_equal(e->fp.st.rx_errors, 4);
 	assert_int_equal(tun_take(e, got, sizeof(got)), -1);
@@ -306,7 +306,7 @@ static void test_sequencing(void **state)
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		struct l2tp_data_options o = { .sequence = steps[i].has_ns, .ns = steps[i].ns };
 
-		deliver(e, dgram_build(e, 201, o, PPP_ACFC_PFC, PPP_PROTO_IPV4, ip, sizeof(ip)));
+		deliver(e, dgram_build(e, 201, o, PPP_ACFC_PFC, FP_PROTO_IPV4, ip, sizeof(ip)));
 		assert_int_equal(tun_take(e, got, sizeof(got)) > 0, steps[i].pass);
 	}
 	assert_int_equal(s->c.rx_seq_discards, 4);
@@ -319,7 +319,7 @@ static void test_sequencing(void **state)
 	for (uint16_t k = 0; k < FASTPATH_SEQ_RESYNC; k++) {
 		struct l2tp_data_options o = { .sequence = true, .ns = (uint16_t)(0x9000 + k) };
 
-		deliver(e, dgram_build(e, 201, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+		deliver(e, dgram_build(e, 201, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 		assert_int_equal(tun_take(e, got, sizeof(got)) > 0, k == FASTPATH_SEQ_RESYNC - 1);
 	}
 	assert_int_equal(s->nr, 0x9000 + FASTPATH_SEQ_RESYNC);
@@ -328,7 +328,7 @@ static void test_sequencing(void **state)
 	for (uint16_t ns = 0xfffe; ns != 2; ns++) {
 		struct l2tp_data_options o = { .sequence = true, .ns = ns };
 
-		deliver(e, dgram_build(e, 201, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+		deliver(e, dgram_build(e, 201, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 		assert_true(tun_take(e, got, sizeof(got)) > 0);
 	}
 	assert_int_equal(s->nr, 2);
@@ -344,10 +344,10 @@ static void test_lac_follows_s_bit(void **state)
 
 	s->lac = true;
 	ip4_build(ip, SUB_IP, "192.0.2.1", sizeof(ip));
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	assert_true(s->seq_send);
 	o.sequence = false;
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	assert_false(s->seq_send);
 	assert_int_equal(tun_take(e, got, sizeof(got)), sizeof(ip));
 	assert_int_equal(tun_take(e, got, sizeof(got)), sizeof(ip));
@@ -362,13 +362,13 @@ static void test_anti_spoof(void **state)
 
 	/* Session 1's address in session 0's tunnel: spoofed. */
 	ip4_build(ip, "10.203.0.11", "192.0.2.1", sizeof(ip));
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	ip4_build(ip, "198.51.100.1", "192.0.2.1", sizeof(ip));
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	/* No address yet (IPCP not up): nothing passes. */
 	assert_int_equal(fastpath_session_set_ipv4(&e->fp, &e->s[0], none), 0);
 	ip4_build(ip, SUB_IP, "192.0.2.1", sizeof(ip));
-	deliver(e, dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	assert_int_equal(tun_take(e, got, sizeof(got)), -1);
 	assert_int_equal(e->s[0].c.rx_spoofed, 3);
 	assert_int_equal(e->fp.st.rx_spoofed, 3);
@@ -384,9 +384,9 @@ static void test_unknown_and_wrong_peer(void **state)
 	size_t len;
 
 	ip4_build(ip, SUB_IP, "192.0.2.1", sizeof(ip));
-	deliver(e, dgram_build(e, 999, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 999, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip)));
 	assert_int_equal(e->fp.st.rx_unknown_session, 1);
-	len = dgram_build(e, 200, o, PPP_FULL, PPP_PROTO_IPV4, ip, sizeof(ip));
+	len = dgram_build(e, 200, o, PPP_FULL, FP_PROTO_IPV4, ip, sizeof(ip));
 	rx = (struct udp_rx){ .buf = e->dgram, .len = len, .peer = e->peer_addr };
 	rx.peer.sin.sin_addr.s_addr = inet_addr("127.0.0.2");
 	fastpath_udp_input(&e->fp, &e->sock, &rx, 1);
@@ -433,11 +433,11 @@ static void test_slow_path(void **state)
 	ll[0] = 0x60;
 	ll[8] = 0xfe;
 	ll[9] = 0x80;
-	deliver(e, dgram_build(e, 202, o, PPP_ACFC, PPP_PROTO_IPV6, ll, sizeof(ll)));
+	deliver(e, dgram_build(e, 202, o, PPP_ACFC, FP_PROTO_IPV6, ll, sizeof(ll)));
 	assert_int_equal(e->n_slow, 2);
 	/* IPv6 from a global address that is not the session's: spoofed. */
 	ll[8] = 0x20;
-	deliver(e, dgram_build(e, 202, o, PPP_ACFC, PPP_PROTO_IPV6, ll, sizeof(ll)));
+	deliver(e, dgram_build(e, 202, o, PPP_ACFC, FP_PROTO_IPV6, ll, sizeof(ll)));
 	assert_int_equal(e->n_slow, 2);
 	assert_int_equal(e->s[2].c.rx_spoofed, 1);
 	assert_int_equal(e->fp.st.rx_slow, 2);
@@ -548,7 +548,7 @@ static void test_ipv6_both_ways(void **state)
 	/* From the subscriber: source inside its /64. */
 	memcpy(ip + 8, prefix.s6_addr, 8);
 	ip[23] = 0x42;
-	deliver(e, dgram_build(e, 202, o, PPP_FULL, PPP_PROTO_IPV6, ip, sizeof(ip)));
+	deliver(e, dgram_build(e, 202, o, PPP_FULL, FP_PROTO_IPV6, ip, sizeof(ip)));
 	assert_int_equal(tun_take(e, got, sizeof(got)), sizeof(ip));
 	/* To the subscriber. */
 	memset(ip + 8, 0, 16);
@@ -615,7 +615,7 @@ static void test_udp_batch(void **state)
 	ip4_build(ip, SUB_IP, "192.0.2.1", sizeof(ip));
 	for (int i = 0; i < UDP_BATCH; i++) {
 		size_t len = dgram_build(e, 200, (struct l2tp_data_options){ 0 }, PPP_FULL,
-					 PPP_PROTO_IPV4, ip, sizeof(ip));
+					 FP_PROTO_IPV4, ip, sizeof(ip));
 
 		memcpy(bufs[i], e->dgram, len);
 		rx[i] = (struct udp_rx){ .buf = bufs[i], .len = len, .peer = e->peer_addr };

@@ -58,7 +58,10 @@ struct sessppp_client {
 
 struct sessppp_ctx {
 	struct l2tpd *d;
-	struct sessppp_lns *lns;
+	/* Each one allocated, like clients: sessions and their PPP links point
+	 * at them (lns->ppp is every link's config), so a reload that adds an
+	 * [lns] must not move the others. */
+	struct sessppp_lns **lns;
 	size_t n_lns;
 	struct sessppp_client **clients; /* each one allocated: sessions point at them */
 	size_t n_clients;
@@ -70,13 +73,59 @@ struct sessppp_ctx {
 	uint8_t buf[SESSPPP_BUF];
 };
 
+/* What a client call uses of its [client], copied when the call starts:
+ * a reload frees the old configuration under a running call (the PPP link
+ * keeps pointers to the credentials), and the routes must come off exactly
+ * as they went on. A reload applies to the next call. */
+struct sessppp_call {
+	char *user;
+	char *password;
+	char *tun;                   /* NULL: the kernel names it */
+	bool route_default;
+	size_t n_routes;
+	struct config_prefix *routes;
+};
+
+static void sessppp_call_free(struct sessppp_call *k)
+{
+	if (!k)
+		return;
+	free(k->user);
+	free(k->password);
+	free(k->tun);
+	free(k->routes);
+	free(k);
+}
+
+static struct sessppp_call *sessppp_call_copy(const struct config_client *cc)
+{
+	struct sessppp_call *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->user = strdup(cc->user ? cc->user : "");
+	k->password = strdup(cc->password ? cc->password : "");
+	k->tun = cc->tun ? strdup(cc->tun) : NULL;
+	k->route_default = cc->route_default;
+	k->n_routes = cc->n_routes;
+	k->routes = cc->n_routes ? calloc(cc->n_routes, sizeof(*k->routes)) : NULL;
+	if (!k->user || !k->password || (cc->tun && !k->tun) || (cc->n_routes && !k->routes))
+		goto fail;
+	if (cc->n_routes)
+		memcpy(k->routes, cc->routes, cc->n_routes * sizeof(*k->routes));
+	return k;
+fail:
+	sessppp_call_free(k);
+	return NULL;
+}
+
 struct sessppp {
 	struct session *s;
 	struct sessppp_ctx *c;
 	struct ppp *ppp;
 	struct sessppp_lns *lns;    /* LNS side */
 	struct sessppp_client *cl;  /* client side */
-	const struct config_client *ccfg;
+	struct sessppp_call *call;  /* client side: its [client], copied */
 	ev_timer timer;
 	unsigned idle_timeout;      /* s; 0 = none */
 	uint64_t last_rx_ms;        /* when the idle timer last saw data from the subscriber */
@@ -131,8 +180,8 @@ static void sessppp_lns_ppp_config(struct sessppp_lns *l, const struct config_ln
 static struct sessppp_lns *sessppp_lns_find(struct sessppp_ctx *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_lns; i++)
-		if (!strcmp(c->lns[i].name, name))
-			return &c->lns[i];
+		if (!strcmp(c->lns[i]->name, name))
+			return c->lns[i];
 	return NULL;
 }
 
@@ -182,18 +231,17 @@ static int sessppp_apply(struct sessppp_ctx *c, const struct config *cfg, struct
 		struct sessppp_lns *l = sessppp_lns_find(c, cl->name);
 
 		if (!l) {
-			struct sessppp_lns *arr = realloc(c->lns, (c->n_lns + 1) * sizeof(*arr));
+			struct sessppp_lns **arr = realloc(c->lns, (c->n_lns + 1) * sizeof(*arr));
 
-			if (!arr) {
+			if (arr)
+				c->lns = arr;
+			l = arr ? calloc(1, sizeof(*l)) : NULL;
+			if (!l) {
 				for (size_t k = i; k < cfg->n_lns; k++)
 					users_free(users[k]);
 				return -ENOMEM;
 			}
-			/* Pools hold pointers to their own arrays only: moving
-			 * the struct is fine. */
-			c->lns = arr;
-			l = &c->lns[c->n_lns++];
-			memset(l, 0, sizeof(*l));
+			c->lns[c->n_lns++] = l;
 			snprintf(l->name, sizeof(l->name), "%s", cl->name);
 			pool_init(&l->pool);
 		}
@@ -314,8 +362,9 @@ void sessppp_fini(struct l2tpd *d)
 	}
 	sessppp_client_free_all(c);
 	for (size_t i = 0; i < c->n_lns; i++) {
-		pool_destroy(&c->lns[i].pool);
-		users_free(c->lns[i].users);
+		pool_destroy(&c->lns[i]->pool);
+		users_free(c->lns[i]->users);
+		free(c->lns[i]);
 	}
 	free(c->lns);
 	free(c);
@@ -614,7 +663,7 @@ static int sessppp_host_route(struct tun *t, int cmd, struct in_addr dst, struct
 
 static void sessppp_client_routes(struct sessppp *sp, bool add)
 {
-	const struct config_client *cc = sp->ccfg;
+	const struct sessppp_call *cc = sp->call;
 	static const uint32_t halves[2] = { 0x00000000u, 0x80000000u };
 
 	if (cc->route_default) {
@@ -641,7 +690,7 @@ static void sessppp_client_routes(struct sessppp *sp, bool add)
 static int sessppp_client_up(struct sessppp *sp, const struct ppp_net *net)
 {
 	struct l2tpd *d = sp->c->d;
-	const struct config_client *cc = sp->ccfg;
+	const struct sessppp_call *cc = sp->call;
 	int rc;
 
 	rc = tun_open(&sp->tun, cc->tun, 1);
@@ -669,7 +718,7 @@ static int sessppp_client_up(struct sessppp *sp, const struct ppp_net *net)
 		}
 		if (rc < 0 && rc != -EEXIST)
 			log_warn(&d->log, "cannot pin the route to the LNS client=%s error=%s",
-				 cc->name, strerror(-rc));
+				 sp->cl->name, strerror(-rc));
 	}
 	sessppp_client_routes(sp, true);
 	return 0;
@@ -717,7 +766,7 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 		} else {
 			struct ppp_cause cause = { PPP_CAUSE_ADMIN, 0, PPP_DIR_LOCAL, "tun" };
 
-			log_err(&d->log, "client tun failed client=%s error=%s", sp->ccfg->name,
+			log_err(&d->log, "client tun failed client=%s error=%s", sp->cl->name,
 				strerror(-rc));
 			sessppp_schedule_close(sp, L2TP_CDN_GENERAL_ERROR, &cause, "tun failed");
 			return;
@@ -828,7 +877,7 @@ static void sessppp_ppp_auth_done(void *ctx, enum ppp_auth_method method, bool o
 	log_warn(&sp->c->d->log,
 		 "authentication refused by the LNS session=%u user=%s method=%s message=%s client=%s",
 		 sp->s->id, sp->s->user, ppp_auth_method_name(method), msg ? msg : "-",
-		 sp->ccfg->name);
+		 sp->cl->name);
 	if (sp->cl)
 		sp->cl->auth_refused = true;
 }
@@ -1118,8 +1167,8 @@ static void sessppp_session_start(struct session *s, const struct session_proxy 
 		sp->idle_timeout = cl->idle_timeout;
 		sp->ppp = ppp_new(&sp->lns->ppp, &sessppp_ops, sp);
 	} else {
-		sp->ccfg = cc;
-		sp->cl = sessppp_client_get(c, cc->name);
+		sp->call = sessppp_call_copy(cc);
+		sp->cl = sp->call ? sessppp_client_get(c, cc->name) : NULL;
 		if (sp->cl) {
 			ppp_config_init(&sp->cl->ppp, PPP_ROLE_CLIENT);
 			sp->cl->ppp.echo_interval_ms = cc->lcp_echo_interval * 1000u;
@@ -1128,12 +1177,13 @@ static void sessppp_session_start(struct session *s, const struct session_proxy 
 			sp->ppp = ppp_new(&sp->cl->ppp, &sessppp_ops, sp);
 		}
 		if (sp->ppp) {
-			ppp_set_credentials(sp->ppp, cc->user, cc->password);
+			ppp_set_credentials(sp->ppp, sp->call->user, sp->call->password);
 			snprintf(s->user, sizeof(s->user), "%s", cc->user);
 			sp->cl->in_call = true;
 		}
 	}
 	if (!sp->ppp) {
+		sessppp_call_free(sp->call);
 		free(sp);
 		session_close(s, L2TP_CDN_NO_RESOURCES_TEMPORARY, L2TP_ERR_NO_RESOURCES,
 			      "out of memory", -1);
@@ -1186,6 +1236,7 @@ void sessppp_session_gone(struct session *s)
 			tun_close(&sp->tun);
 		}
 		ppp_free(sp->ppp);
+		sessppp_call_free(sp->call);
 		free(sp);
 	}
 	if (cc && c) {
@@ -1208,7 +1259,7 @@ void sessppp_session_cleared(struct session *s, uint16_t result)
 	log_warn(&sp->c->d->log,
 		 "authentication refused by the LNS client=%s user=%s session=%u tunnel=%u "
 		 "method=%s result=%u reason=call cleared before auth verdict",
-		 sp->ccfg->name, s->user[0] ? s->user : "-", s->id, s->t->id,
+		 sp->cl->name, s->user[0] ? s->user : "-", s->id, s->t->id,
 		 ppp_auth_method_name(ppp_auth_method(sp->ppp)), result);
 	sp->cl->auth_refused = true;
 }

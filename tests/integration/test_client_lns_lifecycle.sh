@@ -163,6 +163,32 @@ assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" dial vpn
 wait_until 15 count_is "$LNS_SOCK" sessions established 1
 stop_pair hangup
 
+step "reload under a live call: both daemons swap their configuration, the call keeps what it installed"
+write_confs ""
+start_pair reload
+wait_until 15 count_is "$CLI_SOCK" sessions established 1
+assert_ok timeout 10 ip netns exec "$(ns_name cli)" ping -c 1 -W 2 "$LOCAL_IP"
+# The LNS gains an [lns] (its sections must not move under live sessions);
+# the client's routes change (the running call removes the ones it added).
+cat >>"$lns_conf/l2tpd.conf" <<EOF
+
+[lns more]
+peer = 10.201.9.0/24
+local_ip = 10.201.102.1
+pool = 10.201.102.10-10.201.102.20
+auth = chap
+users = $lns_conf/users
+EOF
+sed -i 's|^routes = .*|routes = 10.201.101.0/25|' "$cli_conf/l2tpd.conf"
+assert_ok timeout 10 "$L2TPCTL" -s "$LNS_SOCK" reload
+assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" reload
+assert_ok timeout 10 ip netns exec "$(ns_name cli)" ping -c 1 -W 2 "$LOCAL_IP"
+assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" close destination vpn
+wait_until 10 count_is "$LNS_SOCK" sessions established 0
+routes=$(ip -n "$(ns_name cli)" route show 10.201.101.0/24)
+assert_eq "" "$routes" "the call's route after it ended"
+stop_pair reload
+
 step "l2tpd -n reads the users files: a bad line is named by FILE:LINE"
 echo "bob" >>"$lns_conf/users"
 out=$(timeout 10 "$L2TPD" -n -c "$lns_conf/l2tpd.conf" 2>&1) && fail "l2tpd -n accepted a bad users file"

@@ -97,6 +97,7 @@ struct key_desc {
 #define TUNNEL_KEYS(t) \
 	KEY(t, "secret", KT_SECRET, 0, secret), \
 	KEY(t, "hide_avps", KT_BOOL, 0, hide_avps), \
+	KEY(t, "data_sequencing", KT_BOOL, 0, data_sequencing), \
 	TIMER_KEY(t, "hello_interval", hello_interval, 0, HELLO_MAX), \
 	TIMER_KEY(t, "retransmit_initial", retransmit_initial, 1, RTX_INIT_MAX), \
 	TIMER_KEY(t, "retransmit_cap", retransmit_cap, 1, RTX_CAP_MAX), \

@@ -70,6 +70,7 @@ struct config_lns {
 	char *peer_hostname; /* fnmatch(3) glob; NULL = any */
 	char *secret;        /* NULL = no tunnel authentication */
 	bool hide_avps;
+	bool data_sequencing; /* §5.4: we turn data sequencing on (the LAC follows) */
 	struct config_tunnel tunnel;
 	struct in_addr local_ip;
 	struct config_range *pool; /* disjoint from every other pool and local_ip */
@@ -94,6 +95,7 @@ struct config_lac {
 	size_t n_peer;
 	char *secret;
 	bool hide_avps;
+	bool data_sequencing; /* §5.4: Sequencing Required in ICCN/OCCN */
 	struct config_tunnel tunnel;
 	unsigned max_sessions_per_tunnel;
 };
@@ -105,6 +107,7 @@ struct config_client {
 	size_t n_peer;
 	char *secret;
 	bool hide_avps;
+	bool data_sequencing; /* as in [lac] */
 	struct config_tunnel tunnel;
 	char *user;
 	char *password;

@@ -145,10 +145,12 @@ static struct tunnel *destination_open_tunnel(struct destination *dst, int *err)
 		destination_endpoint(&c->peer[dst->peer_idx], &peer);
 		/* One call per client: a tunnel of its own. */
 		tunnel_params_from_config(&p, &c->tunnel, c->secret, c->hide_avps, 1);
+		p.data_sequencing = c->data_sequencing;
 	} else {
 		destination_endpoint(&lac->peer[dst->peer_idx], &peer);
 		tunnel_params_from_config(&p, &lac->tunnel, lac->secret, lac->hide_avps,
 					  lac->max_sessions_per_tunnel);
+		p.data_sequencing = lac->data_sequencing;
 	}
 	/* A tie breaker asks for a single tunnel to the peer (§4.4.3): only
 	 * for the first one; more tunnels to a peer are on purpose. */

@@ -139,7 +139,9 @@ static void session_up(struct session *s)
 	/* §5.4: with Sequencing Required, sequence numbers at all times;
 	 * without, the LNS decides and the LAC follows what it sends. */
 	s->fp.seq_required = s->seq_required;
-	s->fp.seq_send = s->seq_required;
+	/* An LNS configured for it turns sequencing on with its first data
+	 * message; the LAC then numbers its own (§5.4). */
+	s->fp.seq_send = s->seq_required || (!session_is_lac(s) && s->t->p.data_sequencing);
 	s->fp.lac = session_is_lac(s);
 	/* No address indexed yet: every frame is the PPP layer's until it
 	 * gives the fast path the subscriber's address. */
@@ -149,7 +151,7 @@ static void session_up(struct session *s)
 		 "call=%s user=%s seq=%s",
 		 s->id, s->peer_id, s->t->id, s->t->peer_str, session_role_name(s),
 		 session_kind_name(s->kind), s->user[0] ? s->user : "-",
-		 s->seq_required ? "required" : "off");
+		 s->seq_required ? "required" : s->fp.seq_send ? "on" : "off");
 	sessppp_session_up(s);
 }
 
@@ -249,6 +251,11 @@ static void session_send_connected(struct session *s, uint16_t type)
 	tunnel_builder(s->t, &b, buf, sizeof(buf), s->peer_id, type);
 	l2tp_builder_put_u32(&b, L2TP_AVP_TX_CONNECT_SPEED, SESSION_CONNECT_SPEED);
 	l2tp_builder_put_u32(&b, L2TP_AVP_FRAMING_TYPE, L2TP_FRAMING_SYNC);
+	/* §5.4: the LAC asks for sequence numbers on every data message. */
+	if (s->t->p.data_sequencing) {
+		l2tp_builder_put(&b, L2TP_AVP_SEQUENCING_REQUIRED, NULL, 0);
+		s->seq_required = true;
+	}
 	tunnel_send_msg(s->t, &b, type);
 }
 

@@ -43,6 +43,7 @@ struct tunnel_params {
 	unsigned hello_interval;            /* s, 0 = none */
 	struct l2tp_rt_config rt;
 	unsigned max_sessions;              /* sessions on this tunnel */
+	bool data_sequencing;               /* §5.4: as LAC, require it; as LNS, send it */
 };
 
 struct tunnel {

@@ -161,6 +161,7 @@ void tunnel_accept(struct l2tpd *d, struct udp_sock *s, struct udp_rx *rx,
 	} else if (lns) {
 		tunnel_params_from_config(&p, &lns->tunnel, lns->secret, lns->hide_avps,
 					  lns->max_sessions_per_tunnel);
+		p.data_sequencing = lns->data_sequencing;
 		rival = NULL;
 	} else {
 		tunnel_refuse(d, s, rx, peer_tid, L2TP_STOPCCN_NOT_AUTHORIZED, -1,

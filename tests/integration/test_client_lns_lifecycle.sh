@@ -38,8 +38,8 @@ LNS_SOCK=$lns_conf/l2tpd.sock
 CLI_SOCK=$cli_conf/l2tpd.sock
 echo "alice wonderland" >"$lns_conf/users"
 
-# write_confs EXTRA_LNS_LINES: the pair's configurations, with extra keys
-# for the [lns] section.
+# write_confs EXTRA_LNS_LINES [EXTRA_CLIENT_LINES]: the pair's
+# configurations, with extra keys for the [lns] and [client] sections.
 write_confs()
 {
 	cat >"$lns_conf/l2tpd.conf" <<EOF
@@ -70,6 +70,7 @@ password = wonderland
 tun = vpn9
 routes = 10.201.101.0/24
 autostart = yes
+${2:-}
 EOF
 	assert_ok "$L2TPD" -n -c "$lns_conf/l2tpd.conf"
 	assert_ok "$L2TPD" -n -c "$cli_conf/l2tpd.conf"
@@ -162,6 +163,39 @@ wait_until 5 count_is "$LNS_SOCK" sessions established 0
 assert_ok timeout 10 "$L2TPCTL" -s "$CLI_SOCK" dial vpn
 wait_until 15 count_is "$LNS_SOCK" sessions established 1
 stop_pair hangup
+
+# seq_case NAME LNS_LINES CLIENT_LINES LOG_SEQ AVP39 ICMP_WITH_S: a call,
+# pings through it under a capture, then what tshark sees: Sequencing
+# Required AVPs (in ICCN), and ICMP in data messages with and without Ns.
+seq_case()
+{
+	local name=$1 want_log=$4 want_avp=$5 want_s=$6 with without
+
+	write_confs "$2" "$3"
+	capture_start lns to-cli "cap-$name" 60
+	start_pair "$name"
+	wait_log "lns-$name" "session established session=.* seq=$want_log" 10
+	assert_ok timeout 10 ip netns exec "$(ns_name cli)" ping -c 3 -i 0.2 -W 2 "$LOCAL_IP"
+	capture_stop "cap-$name"
+	stop_pair "$name"
+	assert_eq "$want_avp" "$(dissect_count "$PCAP" 'l2tp.avp.type == 39')" \
+		"Sequencing Required AVPs ($name)"
+	with=$(dissect_count "$PCAP" 'icmp && l2tp.seq_bit == 1')
+	without=$(dissect_count "$PCAP" 'icmp && l2tp.seq_bit == 0')
+	log "$name: ICMP in data messages with Ns $with, without $without"
+	if [[ $want_s == yes ]]; then
+		assert_eq 6 "$with" "ICMP data messages with sequence numbers ($name)"
+		assert_eq 0 "$without" "ICMP data messages without ($name)"
+	else
+		assert_eq 0 "$with" "ICMP data messages with sequence numbers ($name)"
+		assert_eq 6 "$without" "ICMP data messages without ($name)"
+	fi
+}
+
+step "data sequencing (RFC 2661 §5.4): off by default, required by the client, turned on by the LNS"
+seq_case seq-off "" "" off 0 no
+seq_case seq-lac "" "data_sequencing = yes" required 1 yes
+seq_case seq-lns "data_sequencing = yes" "" on 0 yes
 
 step "reload under a live call: both daemons swap their configuration, the call keeps what it installed"
 write_confs ""

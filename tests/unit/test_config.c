@@ -136,6 +136,7 @@ static const char full_config[] =
 	"  peer_hostname = lac-*\n"
 	"  secret = s3cr;et#x\n"
 	"  hide_avps = on\n"
+	"  data_sequencing = yes\n"
 	"  hello_interval = 0\n"
 	"  receive_window = 8\n"
 	"  local_ip = 10.100.0.1\n"
@@ -213,6 +214,7 @@ static void test_full(void **state)
 	/* ';' and '#' start a comment only at a line's start or after a blank. */
 	assert_string_equal(l->secret, "s3cr;et#x");
 	assert_true(l->hide_avps);
+	assert_true(l->data_sequencing);
 	assert_int_equal(l->tunnel.hello_interval, 0);
 	assert_int_equal(l->tunnel.receive_window, 8);
 	assert_int_equal(l->tunnel.retransmit_initial, 2); /* inherited */
@@ -243,13 +245,14 @@ static void test_full(void **state)
 	assert_int_equal(cfg->n_lac, 1);
 	a = config_find_lac(cfg, "far");
 	assert_ptr_equal(a, &cfg->lac[0]);
-	assert_int_equal(a->line, 38);
+	assert_int_equal(a->line, 39);
 	assert_int_equal(a->n_peer, 3);
 	assert_string_equal(endpoint(&a->peer[0], buf, sizeof(buf)), "192.0.2.1:1701");
 	assert_string_equal(endpoint(&a->peer[1], buf, sizeof(buf)), "[2001:db8::1]:1701");
 	assert_string_equal(endpoint(&a->peer[2], buf, sizeof(buf)), "192.0.2.2:1799");
 	assert_string_equal(a->secret, "lacsecret");
 	assert_true(a->hide_avps);
+	assert_false(a->data_sequencing); /* default */
 	assert_int_equal(a->tunnel.retransmit_max, 3);
 	assert_int_equal(a->tunnel.hello_interval, 30);
 	assert_int_equal(a->max_sessions_per_tunnel, 1000);

@@ -259,28 +259,36 @@ static void session_send_connected(struct session *s, uint16_t type)
 	tunnel_send_msg(s->t, &b, type);
 }
 
-struct session *session_new_lac_ic(struct tunnel *t, int *err)
+/* The first message of a call we place: ICRQ as LAC, OCRQ as LNS. */
+static void session_send_request(struct session *s)
 {
-	struct session *s = session_alloc(t, SESSION_LAC_IC, err);
+	if (s->kind == SESSION_LAC_IC)
+		session_send_icrq(s);
+	else
+		session_send_ocrq(s);
+}
+
+/* A call we place waits for its tunnel, or starts at once if it is up. */
+static struct session *session_place_call(struct tunnel *t, enum session_kind kind, int *err)
+{
+	struct session *s = session_alloc(t, kind, err);
 
 	if (!s)
 		return NULL;
 	s->state = SESSION_WAIT_TUNNEL;
 	if (t->state == TUNNEL_ESTABLISHED)
-		session_send_icrq(s);
+		session_send_request(s);
 	return s;
+}
+
+struct session *session_new_lac_ic(struct tunnel *t, int *err)
+{
+	return session_place_call(t, SESSION_LAC_IC, err);
 }
 
 struct session *session_new_lns_oc(struct tunnel *t, int *err)
 {
-	struct session *s = session_alloc(t, SESSION_LNS_OC, err);
-
-	if (!s)
-		return NULL;
-	s->state = SESSION_WAIT_TUNNEL;
-	if (t->state == TUNNEL_ESTABLISHED)
-		session_send_ocrq(s);
-	return s;
+	return session_place_call(t, SESSION_LNS_OC, err);
 }
 
 void session_tunnel_up(struct tunnel *t)
@@ -290,12 +298,8 @@ void session_tunnel_up(struct tunnel *t)
 	list_for_each_safe(pos, tmp, &t->sessions) {
 		struct session *s = list_entry(pos, struct session, tunnel_node);
 
-		if (s->state != SESSION_WAIT_TUNNEL)
-			continue;
-		if (s->kind == SESSION_LAC_IC)
-			session_send_icrq(s);
-		else
-			session_send_ocrq(s);
+		if (s->state == SESSION_WAIT_TUNNEL)
+			session_send_request(s);
 	}
 }
 

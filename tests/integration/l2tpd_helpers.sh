@@ -121,7 +121,10 @@ capture_start()
 	need_cmd tshark
 	start_bg -n "$ns" "$name" tshark -n -q -i "$ifc" -f 'udp port 1701' \
 		-a "duration:$secs" -c 200000 -w "$TEST_TMP/$name.pcap"
-	wait_log "$name" "Capturing on" 20
+	# "Capturing on" is printed before dumpcap has the interface open; on a
+	# loaded machine that gap has swallowed a whole exchange. dumpcap reports
+	# "Capture started" once packets are being written.
+	wait_log "$name" "Capture started" 20
 }
 
 # capture_stop NAME: stop the capture (it flushes on TERM). Must run in the

@@ -593,8 +593,9 @@ bool ppp_lcp_peer_acfc(const struct ppp *ppp)
 	return ppp->lcp.peer & LCP_PEER_ACFC;
 }
 
-/* The LAC's own request, which the peer acked: it becomes ours. Anything we
- * could not have asked for ourselves is unacceptable. */
+/* The request that becomes ours (server: the LAC's own, which the peer
+ * acked; client: the one the subscriber sent the LAC). Anything we could
+ * not have asked for ourselves is unacceptable. */
 static int lcp_proxy_ours(struct ppp *ppp, const uint8_t *opts, size_t len)
 {
 	struct ppp_lcp *lcp = &ppp->lcp;
@@ -618,6 +619,9 @@ static int lcp_proxy_ours(struct ppp *ppp, const uint8_t *opts, size_t len)
 				return -EPROTO;
 			break;
 		case PPP_LCP_OPT_AUTH:
+			/* A client never asks its server to authenticate. */
+			if (ppp->cfg->role != PPP_ROLE_SERVER)
+				return -EPROTO;
 			lcp->auth = lcp_get_auth(opt);
 			if (lcp->auth == PPP_AUTH_NONE || !ppp_auth_pref_has(ppp->cfg, lcp->auth))
 				return -EPROTO;
@@ -642,7 +646,8 @@ static int lcp_proxy_ours(struct ppp *ppp, const uint8_t *opts, size_t len)
 	return 0;
 }
 
-/* The peer's request, which the LAC acked: we must have acked it too. */
+/* The other end's request, which the LAC acked (server: the subscriber's;
+ * client: the LAC's): we must have acked it too. */
 static int lcp_proxy_theirs(struct ppp *ppp, const uint8_t *opts, size_t len)
 {
 	uint8_t nak[PPP_FSM_NAK_OPT_MAX];
@@ -668,22 +673,28 @@ int ppp_lcp_proxy(struct ppp *ppp, const uint8_t *sent, size_t sent_len, const u
                   size_t recv_len, uint64_t now)
 {
 	struct ppp_lcp saved = ppp->lcp;
+	bool server = ppp->cfg->role == PPP_ROLE_SERVER;
+	/* The LAC stood between the two ends: its own request is the LNS's
+	 * side of the link, the subscriber's request the client's. */
+	const uint8_t *ours = server ? sent : recv, *theirs = server ? recv : sent;
+	size_t ours_len = server ? sent_len : recv_len, theirs_len = server ? recv_len : sent_len;
 	int rc = -EINVAL;
 
 	if ((sent_len && !sent) || (recv_len && !recv) || !lcp_opts_valid(sent, sent_len) ||
 	    !lcp_opts_valid(recv, recv_len))
 		goto fail;
-	rc = lcp_proxy_ours(ppp, sent, sent_len);
+	rc = -EPROTO;
+	if (ppp->lcp.fsm.state != PPP_FSM_INITIAL)
+		goto fail;
+	rc = lcp_proxy_ours(ppp, ours, ours_len);
 	if (rc < 0)
 		goto fail;
-	rc = lcp_proxy_theirs(ppp, recv, recv_len);
+	rc = lcp_proxy_theirs(ppp, theirs, theirs_len);
 	if (rc < 0)
 		goto fail;
 	/* (Both ends with one Magic-Number were Nak'd above: a loop.) */
 	rc = -EPROTO;
-	if (ppp->cfg->role != PPP_ROLE_SERVER || ppp->lcp.fsm.state != PPP_FSM_INITIAL)
-		goto fail;
-	if (ppp->lcp.auth == PPP_AUTH_NONE && ppp->cfg->auth[0] != PPP_AUTH_NONE &&
+	if (server && ppp->lcp.auth == PPP_AUTH_NONE && ppp->cfg->auth[0] != PPP_AUTH_NONE &&
 	    !ppp->cfg->auth_optional)
 		goto fail;
 	/* RFC 2661 §4.4.5: continue as if we had negotiated it. There is no

@@ -39,7 +39,8 @@ void ppp_lcp_tick(struct ppp *ppp, uint64_t now);
 uint64_t ppp_lcp_deadline(const struct ppp *ppp);
 /* RFC 1661 §5.7: tell the peer we do not speak proto (LCP Opened only). */
 void ppp_lcp_send_proto_rej(struct ppp *ppp, uint16_t proto, const uint8_t *info, size_t len);
-/* Proxy LCP: the LAC's Last Sent and Last Received CONFREQ option bodies.
+/* Proxy LCP: the LAC's Last Sent and Last Received CONFREQ option bodies
+ * (a server takes the first as its own request, a client the second).
  * On success LCP is Opened (no This-Layer-Up: the caller chooses the next
  * phase); on error nothing changed. */
 int ppp_lcp_proxy(struct ppp *ppp, const uint8_t *sent, size_t sent_len, const uint8_t *recv,

@@ -329,11 +329,12 @@ int ppp_start(struct ppp *ppp, uint64_t now)
 
 int ppp_start_proxy(struct ppp *ppp, const struct ppp_proxy *px, uint64_t now)
 {
+	bool server = ppp->cfg->role == PPP_ROLE_SERVER;
 	int rc;
 
 	if (ppp->flags & (PPP_F_STARTED | PPP_F_DOWN))
 		return -EALREADY;
-	rc = ppp_auth_proxy_check(ppp, px);
+	rc = server ? ppp_auth_proxy_check(ppp, px) : 0;
 	if (rc < 0)
 		return rc;
 	rc =
@@ -341,6 +342,13 @@ int ppp_start_proxy(struct ppp *ppp, const struct ppp_proxy *px, uint64_t now)
 	if (rc < 0)
 		return rc;
 	ppp->flags |= PPP_F_STARTED;
+	/* The client authenticated itself to the LAC, which hands the result
+	 * to the LNS: nothing of it crosses this link. A refusal comes as the
+	 * end of the call, not as a PPP packet. */
+	if (!server) {
+		ppp_link_network(ppp, now);
+		return 0;
+	}
 	if (px->auth_type == PPP_PROXY_AUTHEN_NONE_GIVEN) {
 		ppp_link_lcp_up(ppp, now);
 		return 0;

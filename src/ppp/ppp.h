@@ -184,7 +184,14 @@ int ppp_start(struct ppp *ppp, uint64_t now);
 /* Server: take LCP as the LAC negotiated it (LCP Opened at once) and hand
  * proxied credentials to ops->verify. -EINVAL or -EPROTO if the options are
  * malformed or unacceptable, -ENOTSUP for an unsupported proxy
- * authentication: nothing changed, the owner calls ppp_start() instead. */
+ * authentication: nothing changed, the owner calls ppp_start() instead.
+ * Client (the subscriber behind a LAC that did LCP and authentication
+ * itself, as a load generator plays it): the same proxy data seen from the
+ * other end, lcp_recv being our request and lcp_sent the peer's; the
+ * authentication was the LAC's, so the link goes straight to the Network
+ * phase (credentials must be set: an Authentication-Protocol in lcp_sent
+ * is judged as in a negotiation). Should the server renegotiate LCP, the
+ * link follows like any other. */
 int ppp_start_proxy(struct ppp *ppp, const struct ppp_proxy *px, uint64_t now);
 /* Terminate the link (LCP Terminate-Request); ops->down follows. */
 void ppp_close(struct ppp *ppp, uint64_t now);

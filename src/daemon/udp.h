@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 
 #define UDP_ADDRSTR_LEN 64 /* "[ffff:...]:65535" */
+/* Receive and send buffer of each socket (the kernel doubles it). */
+#define UDP_SOCKET_BUFFER (16 << 20)
 
 /* An endpoint address, IPv4 or IPv6 (IPv4-mapped never used). */
 union udp_addr {

@@ -31,8 +31,10 @@
 /* clang-format off */
 static const char *const tunnel_columns[] = {
 	"id", "peer_id", "peer", "peer_hostname", "destination", "role", "state", "sessions", NULL};
+/* A session is named by its tunnel and its id (ids are per tunnel): side
+ * by side, in that order, as commands take them ("TUNNEL/SESSION"). */
 static const char *const session_columns[] = {
-	"id", "peer_id", "tunnel", "role", "state", "user", "ip",
+	"tunnel", "id", "peer_id", "role", "state", "user", "ip",
 	"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", NULL};
 /* clang-format on */
 
@@ -54,10 +56,11 @@ static void usage(FILE *out)
 	             "  -V, --version        the version\n"
 	             "\n"
 	             "commands:\n"
-	             "  show destinations|tunnels|sessions [ID]\n"
-	             "  close destination NAME | tunnel ID | session ID\n"
+	             "  show destinations [NAME] | tunnels [ID] | sessions [[TUNNEL/]SESSION]\n"
+	             "  close destination NAME | tunnel ID | session [TUNNEL/]SESSION\n"
 	             "  dial NAME [COUNT]\n"
 	             "  drain on|off\n"
+	             "  send sli|wen [TUNNEL/]SESSION\n"
 	             "  stats\n"
 	             "  reload\n");
 }

@@ -2,7 +2,9 @@
  * request line, max_request bytes) and an output buffer (the replies not
  * yet written). While a reply is pending the client is not read: a client
  * that sends requests without reading replies holds at most one reply and
- * one request's worth of memory, however large "show sessions" grows. */
+ * one request's worth of memory, however large "show sessions" grows.
+ * A list reply (ctl_reply_list) is made a chunk at a time as the client
+ * reads it, so it costs a chunk, not the whole list. */
 #include "ctl.h"
 
 #include <errno.h>
@@ -23,6 +25,10 @@
 #define CTL_ACCEPT_RETRY 1.0 /* seconds to pause accepting when out of fds */
 #define CTL_IN_INITIAL   4096
 #define CTL_OUT_KEEP     65536 /* larger output buffers are freed once written */
+/* Bytes of a list reply made per loop iteration: half the buffer kept, so
+ * that one element more (a few hundred bytes) does not outgrow it. */
+#define CTL_LIST_CHUNK   (CTL_OUT_KEEP / 2)
+#define CTL_JSON_FLAGS   (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 struct ctl_verb {
 	char *verb;
@@ -42,6 +48,9 @@ struct ctl_client {
 	size_t out_off, out_len, out_cap;
 	bool eof;     /* the client sent everything it will send */
 	bool closing; /* close once out is written */
+	bool listing; /* a list reply is being made: list, list_n elements so far */
+	struct ctl_list list;
+	size_t list_n;
 };
 
 struct ctl {
@@ -57,7 +66,24 @@ struct ctl {
 	size_t n_verbs;
 	struct ctl_client *clients;
 	unsigned n_clients;
+	/* Set by ctl_reply_list() during a handler's call. */
+	bool list_pending;
+	struct ctl_list pending;
 };
+
+void ctl_reply_list(struct ctl *ctl, const struct ctl_list *list)
+{
+	ctl->pending = *list;
+	ctl->list_pending = true;
+}
+
+static void ctl_client_end_list(struct ctl_client *c)
+{
+	if (!c->listing)
+		return;
+	c->listing = false;
+	c->list.done(c->list.arg);
+}
 
 static void ctl_client_close(struct ctl_client *c)
 {
@@ -66,6 +92,7 @@ static void ctl_client_close(struct ctl_client *c)
 	ev_io_stop(ctl->loop, &c->rio);
 	ev_io_stop(ctl->loop, &c->wio);
 	ev_timer_stop(ctl->loop, &c->idle);
+	ctl_client_end_list(c);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -98,6 +125,15 @@ static int ctl_client_queue(struct ctl_client *c, const char *data, size_t len)
 	return 0;
 }
 
+/* Out of memory: the client cannot get a truthful answer (or the rest of
+ * one already begun); drop it rather than let it wait for one. */
+static void ctl_client_drop(struct ctl_client *c)
+{
+	ctl_client_end_list(c);
+	c->closing = true;
+	c->out_len = c->out_off = 0;
+}
+
 /* Queue {"ok":..., "result"|"error":...} and a newline; takes result. */
 static void ctl_client_reply(struct ctl_client *c, struct json_object *result, const char *error)
 {
@@ -114,8 +150,7 @@ static void ctl_client_reply(struct ctl_client *c, struct json_object *result, c
 		json_object_object_add(root, "error", json_object_new_string(error));
 	else
 		json_object_object_add(root, "result", result);
-	text = json_object_to_json_string_length(
-	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(root, CTL_JSON_FLAGS, &len);
 	if (!text || ctl_client_queue(c, text, len) || ctl_client_queue(c, "\n", 1)) {
 		json_object_put(root);
 		goto fail;
@@ -123,10 +158,45 @@ static void ctl_client_reply(struct ctl_client *c, struct json_object *result, c
 	json_object_put(root);
 	return;
 fail:
-	/* Out of memory: the client cannot get a truthful answer; drop it
-	 * rather than let it wait for one. */
-	c->closing = true;
-	c->out_len = c->out_off = 0;
+	ctl_client_drop(c);
+}
+
+static void ctl_client_start_list(struct ctl_client *c, const struct ctl_list *list)
+{
+	static const char head[] = "{\"ok\":true,\"result\":[";
+
+	c->list = *list;
+	c->listing = true;
+	c->list_n = 0;
+	if (ctl_client_queue(c, head, sizeof(head) - 1))
+		ctl_client_drop(c);
+}
+
+/* The next chunk of a list reply: elements until CTL_LIST_CHUNK bytes are
+ * queued, or its end. */
+static void ctl_client_pump(struct ctl_client *c)
+{
+	while (c->listing && c->out_len < CTL_LIST_CHUNK) {
+		struct json_object *o = c->list.next(c->list.arg);
+		const char *text;
+		size_t len;
+		int rc;
+
+		if (!o) {
+			ctl_client_end_list(c);
+			if (ctl_client_queue(c, "]}\n", 3))
+				ctl_client_drop(c);
+			return;
+		}
+		text = json_object_to_json_string_length(o, CTL_JSON_FLAGS, &len);
+		rc = !text || (c->list_n++ && ctl_client_queue(c, ",", 1)) ||
+		     ctl_client_queue(c, text, len);
+		json_object_put(o);
+		if (rc) {
+			ctl_client_drop(c);
+			return;
+		}
+	}
 }
 
 static void ctl_client_replyf(struct ctl_client *c, const char *fmt, ...)
@@ -193,7 +263,20 @@ static void ctl_client_dispatch(struct ctl_client *c, struct json_object *req)
 		ctl_client_replyf(c, "unknown command '%.64s'", argv[0]);
 		return;
 	}
+	c->ctl->list_pending = false;
 	rc = v->fn(v->arg, (int)argc, argv, &result, err, sizeof(err));
+	if (c->ctl->list_pending) {
+		struct ctl_list list = c->ctl->pending;
+
+		c->ctl->list_pending = false;
+		json_object_put(result);
+		result = NULL;
+		if (rc >= 0) {
+			ctl_client_start_list(c, &list);
+			return;
+		}
+		list.done(list.arg);
+	}
 	if (rc < 0) {
 		json_object_put(result);
 		ctl_client_reply(c, NULL, err[0] ? err : strerror(-rc));
@@ -272,9 +355,23 @@ static void ctl_client_process(struct ctl_client *c)
 	bool want_read;
 
 	while (!c->closing && c->out_len == 0) {
-		char *nl = memchr(c->in, '\n', c->in_len);
+		char *nl;
 		size_t len, used;
 
+		if (c->listing) {
+			/* One chunk per call: the loop (and the daemon's
+			 * packets) runs between them; the write watcher
+			 * brings us back. Requests wait for the list's end. */
+			ctl_client_pump(c);
+			if (ctl_client_flush(c)) {
+				ctl_client_close(c);
+				return;
+			}
+			if (c->listing || c->out_len)
+				break;
+			continue;
+		}
+		nl = memchr(c->in, '\n', c->in_len);
 		if (nl)
 			len = (size_t)(nl - c->in);
 		else if (c->eof && c->in_len)
@@ -283,18 +380,20 @@ static void ctl_client_process(struct ctl_client *c)
 			break;
 		used = nl ? len + 1 : len;
 		ctl_client_handle_line(c, c->in, len);
-		/* A handler and its reply may take long ("show sessions" of
-		 * 100,000): re-arm timers from the time now, not the loop's
-		 * time from before, or they fire early. */
+		/* A handler and its reply may take long: re-arm timers from
+		 * the time now, not the loop's time from before, or they
+		 * fire early. */
 		ev_now_update(ctl->loop);
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
+		if (c->listing)
+			break; /* its first chunk on the next write event */
 		if (ctl_client_flush(c)) {
 			ctl_client_close(c);
 			return;
 		}
 	}
-	if (!c->closing && c->out_len == 0 && c->in_len >= ctl->lim.max_request) {
+	if (!c->closing && !c->listing && c->out_len == 0 && c->in_len >= ctl->lim.max_request) {
 		/* A full buffer without a newline: it is not a request of ours. */
 		ctl_client_replyf(c, "request too long (more than %zu bytes)",
 		                  ctl->lim.max_request - 1);
@@ -304,16 +403,16 @@ static void ctl_client_process(struct ctl_client *c)
 			return;
 		}
 	}
-	if ((c->closing || c->eof) && c->out_len == 0) {
+	if ((c->closing || c->eof) && c->out_len == 0 && !c->listing) {
 		ctl_client_close(c);
 		return;
 	}
-	want_read = !c->eof && !c->closing && c->out_len == 0;
+	want_read = !c->eof && !c->closing && c->out_len == 0 && !c->listing;
 	if (want_read)
 		ev_io_start(ctl->loop, &c->rio);
 	else
 		ev_io_stop(ctl->loop, &c->rio);
-	if (c->out_len)
+	if (c->out_len || c->listing)
 		ev_io_start(ctl->loop, &c->wio);
 	else
 		ev_io_stop(ctl->loop, &c->wio);

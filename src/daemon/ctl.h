@@ -31,6 +31,22 @@ struct ctl_limits {
 #define CTL_MAX_CLIENTS_DEFAULT  64
 #define CTL_IDLE_TIMEOUT_DEFAULT 60.0
 
+/* A list too large to build whole ("show sessions" of a million: the JSON
+ * objects and then their text would cost gigabytes and stop the loop for
+ * seconds): ctl writes {"ok":true,"result":[...]} an element at a time as
+ * the client reads, a chunk per loop iteration. next(arg) gives the next
+ * element (ctl takes it), NULL at the end; done(arg) is called once, at
+ * the end or when the client goes. */
+struct ctl_list {
+	struct json_object *(*next)(void *arg);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+/* From a handler that returns 0 and leaves *result NULL: its reply is
+ * list. (A handler that fails after this gets done() called.) */
+void ctl_reply_list(struct ctl *ctl, const struct ctl_list *list);
+
 /* Listen at path: missing parent directories are made (0755), a stale
  * socket is replaced, the socket is mode 0600. limits may be NULL.
  * 0, or -EADDRINUSE (a daemon answers there), -EEXIST (path is not a

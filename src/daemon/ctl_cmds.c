@@ -17,18 +17,84 @@
 #include "tunnel.h"
 
 #define DIAL_MAX 65535
+#define CTL_CANDIDATES 8 /* tunnels named when a bare session id is ambiguous */
 
-static int ctl_parse_id(const char *s, uint16_t *id)
+/* A tunnel or session id, 1-65535 in decimal digits, ending at stop. */
+static int ctl_parse_id_to(const char *s, char stop, uint16_t *id)
 {
-	char *end;
-	unsigned long v;
+	unsigned v = 0;
+	const char *p;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v == 0 || v > 65535 || s[0] == '-')
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > 65535)
+			return -EINVAL;
+	}
+	if (p == s || *p != stop || v == 0)
 		return -EINVAL;
 	*id = (uint16_t)v;
 	return 0;
+}
+
+static int ctl_parse_id(const char *s, uint16_t *id)
+{
+	return ctl_parse_id_to(s, '\0', id);
+}
+
+/* The ambiguity error: the tunnels that have the id, and how to say which. */
+static void ctl_ambiguous(char *err, size_t errlen, uint16_t sid, struct session *const *found,
+			  size_t n)
+{
+	size_t shown = n < CTL_CANDIDATES ? n : CTL_CANDIDATES, len;
+
+	len = (size_t)snprintf(err, errlen, "session %u is ambiguous: tunnels", sid);
+	for (size_t i = 0; i < shown && len < errlen; i++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s %u",
+					!i ? "" : i + 1 == n ? " and" : ",", found[i]->t->id);
+	if (n > shown && len < errlen)
+		len += (size_t)snprintf(err + len, errlen - len, " and %zu more", n - shown);
+	if (len < errlen)
+		snprintf(err + len, errlen - len,
+			 " each have one; name it TUNNEL/SESSION, e.g. %u/%u", found[0]->t->id,
+			 sid);
+}
+
+int ctl_session_by_name(struct l2tpd *d, const char *name, struct session **out, char *err,
+			size_t errlen)
+{
+	struct session *found[CTL_CANDIDATES];
+	const char *slash = strchr(name, '/');
+	uint16_t tid = 0, sid = 0;
+	size_t n;
+
+	if (slash ? ctl_parse_id_to(name, '/', &tid) < 0 || ctl_parse_id(slash + 1, &sid) < 0
+		  : ctl_parse_id(name, &sid) < 0) {
+		snprintf(err, errlen, "bad session %.64s: TUNNEL/SESSION or SESSION, ids 1-65535",
+			 name);
+		return -EINVAL;
+	}
+	if (slash) {
+		*out = session_find(d, tid, sid);
+		if (!*out) {
+			snprintf(err, errlen, "no session %u/%u (tunnel %u has no session %u)", tid,
+				 sid, tid, sid);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	/* A bare id: the session only if no other tunnel has one by that id
+	 * (RFC 2661 §3.1: ids are unique only within a tunnel). */
+	n = session_find_all(d, sid, found, CTL_CANDIDATES);
+	if (n == 1) {
+		*out = found[0];
+		return 0;
+	}
+	if (!n) {
+		snprintf(err, errlen, "no session %u in any tunnel", sid);
+		return -ENOENT;
+	}
+	ctl_ambiguous(err, errlen, sid, found, n);
+	return -ENOTUNIQ;
 }
 
 static struct json_object *json_str_or_null(const char *s)
@@ -78,9 +144,11 @@ static struct json_object *ctl_session_json(const struct session *s, bool detail
 {
 	struct json_object *o = json_object_new_object();
 
+	/* The tunnel first: a session id is unique only within its tunnel,
+	 * and "tunnel/id" is how every command names a session. */
+	json_object_object_add(o, "tunnel", json_object_new_int(s->t->id));
 	json_object_object_add(o, "id", json_object_new_int(s->id));
 	json_object_object_add(o, "peer_id", json_object_new_int(s->peer_id));
-	json_object_object_add(o, "tunnel", json_object_new_int(s->t->id));
 	json_object_object_add(o, "role", json_object_new_string(session_role_name(s)));
 	json_object_object_add(o, "state", json_object_new_string(session_state_name(s->state)));
 	json_object_object_add(o, "user", json_str_or_null(s->user));
@@ -120,6 +188,94 @@ static struct json_object *ctl_session_json(const struct session *s, bool detail
 				       json_object_new_int64((int64_t)s->fp.c.rx_errors));
 	}
 	return o;
+}
+
+/* `show sessions` and `show tunnels`: lists ctl writes as the client reads
+ * (a million sessions as JSON objects at once would be gigabytes, and
+ * seconds of a stopped loop). The keys are taken now, 4 bytes each, in the
+ * order shown (tunnels as created, then their sessions); each is looked
+ * up again when its turn comes, and left out if it is gone by then. */
+struct ctl_walk {
+	struct l2tpd *d;
+	struct json_object *(*json)(struct l2tpd *d, uint32_t key); /* NULL: gone */
+	size_t i, n;
+	uint32_t key[];
+};
+
+static struct json_object *ctl_walk_next(void *arg)
+{
+	struct ctl_walk *w = arg;
+
+	while (w->i < w->n) {
+		struct json_object *o = w->json(w->d, w->key[w->i++]);
+
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+static struct ctl_walk *ctl_walk_new(struct l2tpd *d, size_t max,
+				     struct json_object *(*json)(struct l2tpd *d, uint32_t key))
+{
+	struct ctl_walk *w = malloc(sizeof(*w) + max * sizeof(w->key[0]));
+
+	if (w)
+		*w = (struct ctl_walk){ .d = d, .json = json };
+	return w;
+}
+
+static void ctl_walk_reply(struct ctl_walk *w)
+{
+	ctl_reply_list(w->d->ctl,
+		       &(struct ctl_list){ .next = ctl_walk_next, .done = free, .arg = w });
+}
+
+static struct json_object *ctl_session_by_key(struct l2tpd *d, uint32_t key)
+{
+	struct session *s = session_find(d, (uint16_t)(key >> 16), (uint16_t)key);
+
+	return s ? ctl_session_json(s, false) : NULL;
+}
+
+static struct json_object *ctl_tunnel_by_key(struct l2tpd *d, uint32_t key)
+{
+	struct tunnel *t = idtable_find(&d->tunnels, key);
+
+	return t ? ctl_tunnel_json(t, false) : NULL;
+}
+
+static int ctl_show_sessions(struct l2tpd *d)
+{
+	struct ctl_walk *w = ctl_walk_new(d, d->n_sessions, ctl_session_by_key);
+	struct list_node *pos, *sp;
+
+	if (!w)
+		return -ENOMEM;
+	for (pos = d->tunnel_list.next; pos != &d->tunnel_list; pos = pos->next) {
+		struct tunnel *t = list_entry(pos, struct tunnel, node);
+
+		for (sp = t->sessions.next; sp != &t->sessions && w->n < d->n_sessions;
+		     sp = sp->next)
+			w->key[w->n++] = (uint32_t)t->id << 16 |
+					 list_entry(sp, struct session, tunnel_node)->id;
+	}
+	ctl_walk_reply(w);
+	return 0;
+}
+
+static int ctl_show_tunnels(struct l2tpd *d)
+{
+	struct ctl_walk *w = ctl_walk_new(d, d->n_tunnels, ctl_tunnel_by_key);
+	struct list_node *pos;
+
+	if (!w)
+		return -ENOMEM;
+	for (pos = d->tunnel_list.next; pos != &d->tunnel_list && w->n < d->n_tunnels;
+	     pos = pos->next)
+		w->key[w->n++] = list_entry(pos, struct tunnel, node)->id;
+	ctl_walk_reply(w);
+	return 0;
 }
 
 static struct json_object *ctl_destination_json(const struct destination *dst)
@@ -188,11 +344,11 @@ static int ctl_show(void *arg, int argc, const char **argv, struct json_object *
 		*result = arr;
 		return 0;
 	}
-	if (argc == 3 && ctl_parse_id(argv[2], &id) < 0) {
-		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
-		return -EINVAL;
-	}
 	if (!strcmp(argv[1], "tunnels") || !strcmp(argv[1], "tunnel")) {
+		if (argc == 3 && ctl_parse_id(argv[2], &id) < 0) {
+			snprintf(err, errlen, "bad tunnel id %.64s: a number 1-65535", argv[2]);
+			return -EINVAL;
+		}
 		if (id) {
 			struct tunnel *t = idtable_find(&d->tunnels, id);
 
@@ -203,40 +359,23 @@ static int ctl_show(void *arg, int argc, const char **argv, struct json_object *
 			*result = ctl_tunnel_json(t, true);
 			return 0;
 		}
-		arr = json_object_new_array();
-		list_for_each_safe(pos, tmp, &d->tunnel_list)
-			json_object_array_add(
-				arr, ctl_tunnel_json(list_entry(pos, struct tunnel, node), false));
-		*result = arr;
-		return 0;
+		return ctl_show_tunnels(d);
 	}
 	if (!strcmp(argv[1], "sessions") || !strcmp(argv[1], "session")) {
-		if (id) {
-			struct session *s = session_find(d, id);
+		if (argc == 3) {
+			struct session *s;
+			int rc = ctl_session_by_name(d, argv[2], &s, err, errlen);
 
-			if (!s) {
-				snprintf(err, errlen, "no session %u", id);
-				return -ENOENT;
-			}
+			if (rc < 0)
+				return rc;
 			*result = ctl_session_json(s, true);
 			return 0;
 		}
-		arr = json_object_new_array();
-		list_for_each_safe(pos, tmp, &d->tunnel_list) {
-			struct tunnel *t = list_entry(pos, struct tunnel, node);
-			struct list_node *sp, *st;
-
-			list_for_each_safe(sp, st, &t->sessions)
-				json_object_array_add(
-					arr, ctl_session_json(
-						     list_entry(sp, struct session, tunnel_node),
-						     false));
-		}
-		*result = arr;
-		return 0;
+		return ctl_show_sessions(d);
 	}
 usage:
-	snprintf(err, errlen, "usage: show destinations|tunnels|sessions [ID]");
+	snprintf(err, errlen,
+		 "usage: show destinations [NAME] | tunnels [ID] | sessions [[TUNNEL/]SESSION]");
 	return -EINVAL;
 }
 
@@ -270,12 +409,14 @@ static int ctl_close(void *arg, int argc, const char **argv, struct json_object 
 		*result = json_object_new_string(msg);
 		return 0;
 	}
-	if (ctl_parse_id(argv[2], &id) < 0) {
-		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
-		return -EINVAL;
-	}
 	if (!strcmp(argv[1], "tunnel")) {
-		struct tunnel *t = idtable_find(&d->tunnels, id);
+		struct tunnel *t;
+
+		if (ctl_parse_id(argv[2], &id) < 0) {
+			snprintf(err, errlen, "bad tunnel id %.64s: a number 1-65535", argv[2]);
+			return -EINVAL;
+		}
+		t = idtable_find(&d->tunnels, id);
 
 		if (!t || t->reaping) {
 			snprintf(err, errlen, "no tunnel %u", id);
@@ -292,20 +433,20 @@ static int ctl_close(void *arg, int argc, const char **argv, struct json_object 
 		return 0;
 	}
 	if (!strcmp(argv[1], "session")) {
-		struct session *s = session_find(d, id);
+		struct session *s;
+		int rc = ctl_session_by_name(d, argv[2], &s, err, errlen);
 
-		if (!s) {
-			snprintf(err, errlen, "no session %u", id);
-			return -ENOENT;
-		}
+		if (rc < 0)
+			return rc;
+		snprintf(msg, sizeof(msg), "closed session %u/%u", s->t->id, s->id);
 		ctl_hangup_client(d, s->t->dest);
 		session_close(s, L2TP_CDN_ADMIN, -1, "administrative close", -1);
-		snprintf(msg, sizeof(msg), "closed session %u", id);
 		*result = json_object_new_string(msg);
 		return 0;
 	}
 usage:
-	snprintf(err, errlen, "usage: close destination NAME | tunnel ID | session ID");
+	snprintf(err, errlen,
+		 "usage: close destination NAME | tunnel ID | session [TUNNEL/]SESSION");
 	return -EINVAL;
 }
 
@@ -315,7 +456,7 @@ static int ctl_dial(void *arg, int argc, const char **argv, struct json_object *
 	struct l2tpd *d = arg;
 	struct destination *dst;
 	unsigned long count = 1;
-	uint16_t *ids;
+	struct session_ref *refs;
 	int n;
 
 	if (argc < 2 || argc > 3) {
@@ -345,20 +486,26 @@ static int ctl_dial(void *arg, int argc, const char **argv, struct json_object *
 		snprintf(err, errlen, "no destination %s", argv[1]);
 		return -ENOENT;
 	}
-	ids = calloc(count, sizeof(*ids));
-	if (!ids)
+	refs = calloc(count, sizeof(*refs));
+	if (!refs)
 		return -ENOMEM;
-	n = destination_dial(dst, (unsigned)count, ids, err, errlen);
+	n = destination_dial(dst, (unsigned)count, refs, err, errlen);
 	if (n > 0) {
 		struct json_object *arr = json_object_new_array();
 
-		for (int i = 0; i < n; i++)
-			json_object_array_add(arr, json_object_new_int(ids[i]));
+		/* "TUNNEL/SESSION": session ids repeat across tunnels, and
+		 * this is what close, show and send take. */
+		for (int i = 0; i < n; i++) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "%u/%u", refs[i].tunnel, refs[i].session);
+			json_object_array_add(arr, json_object_new_string(name));
+		}
 		*result = arr;
 		err[0] = '\0';
 		n = 0;
 	}
-	free(ids);
+	free(refs);
 	return n;
 }
 
@@ -530,30 +677,24 @@ static int ctl_send(void *arg, int argc, const char **argv, struct json_object *
 {
 	struct l2tpd *d = arg;
 	struct session *s;
-	uint16_t id;
 	bool sli;
 	int rc;
 
 	if (argc != 3 || (strcmp(argv[1], "sli") && strcmp(argv[1], "wen"))) {
-		snprintf(err, errlen, "usage: send sli|wen SESSION_ID");
+		snprintf(err, errlen, "usage: send sli|wen [TUNNEL/]SESSION");
 		return -EINVAL;
 	}
 	sli = !strcmp(argv[1], "sli");
-	if (ctl_parse_id(argv[2], &id) < 0) {
-		snprintf(err, errlen, "bad id %s: a number 1-65535", argv[2]);
-		return -EINVAL;
-	}
-	s = session_find(d, id);
-	if (!s) {
-		snprintf(err, errlen, "no session %u", id);
-		return -ENOENT;
-	}
+	rc = ctl_session_by_name(d, argv[2], &s, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = sli ? session_send_sli(s) : session_send_wen(s);
 	if (rc == -EINVAL)
-		snprintf(err, errlen, "session %u: %s is sent by the %s side only, we are its %s", id,
-			 sli ? "SLI" : "WEN", sli ? "LNS" : "LAC", session_role_name(s));
+		snprintf(err, errlen,
+			 "session %u/%u: %s is sent by the %s side only, we are its %s", s->t->id,
+			 s->id, sli ? "SLI" : "WEN", sli ? "LNS" : "LAC", session_role_name(s));
 	else if (rc == -ENOTCONN)
-		snprintf(err, errlen, "session %u is not established", id);
+		snprintf(err, errlen, "session %u/%u is not established", s->t->id, s->id);
 	if (rc < 0)
 		return rc;
 	*result = json_object_new_string(sli ? "SLI sent" : "WEN sent");

@@ -329,8 +329,7 @@ int l2tpd_init(struct l2tpd *d, struct config *cfg, const char *config_path, boo
 	if (!d->config_path || !d->batch || !d->loop)
 		return -ENOMEM;
 	ev_set_userdata(d->loop, d);
-	if (idtable_init(&d->tunnels, 64) < 0 || idtable_init(&d->sessions, 256) < 0 ||
-	    idtable_init(&d->session_ids, 256) < 0)
+	if (idtable_init(&d->tunnels, 64) < 0 || idtable_init(&d->sessions, 256) < 0)
 		return -ENOMEM;
 	/* No TUN yet (sessppp attaches the LNS one): a packet for the TUN
 	 * before then fails its write() on fd -1 and is counted. */
@@ -440,7 +439,6 @@ void l2tpd_fini(struct l2tpd *d)
 	free(d->batch);
 	idtable_destroy(&d->tunnels);
 	idtable_destroy(&d->sessions);
-	idtable_destroy(&d->session_ids);
 	if (d->cfg)
 		config_free(d->cfg);
 	free(d->config_path);

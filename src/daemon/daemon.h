@@ -75,8 +75,9 @@ struct l2tpd {
 	struct tun_io tun_io;
 
 	struct idtable tunnels;          /* local tunnel id -> tunnel */
-	struct idtable sessions;         /* (tunnel id << 16 | session id) -> session */
-	struct idtable session_ids;      /* session id -> session: ids unique daemon-wide */
+	/* (tunnel id << 16 | session id) -> session: session ids are per
+	 * tunnel (RFC 2661 §3.1), 65,535 in each, not 65,535 in all. */
+	struct idtable sessions;
 	struct list_node tunnel_list;    /* every tunnel, in creation order */
 	struct list_node half_open;      /* tunnels in wait-ctl-reply / wait-ctl-conn */
 	struct list_node reap;           /* tunnels to free at the next loop iteration */

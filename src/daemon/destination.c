@@ -250,8 +250,8 @@ static struct tunnel *destination_pick_tunnel(struct destination *dst, bool esta
 	return NULL;
 }
 
-int destination_dial(struct destination *dst, unsigned count, uint16_t *ids, char *msg,
-		     size_t msglen)
+int destination_dial(struct destination *dst, unsigned count, struct session_ref *refs,
+		     char *msg, size_t msglen)
 {
 	struct l2tpd *d = dst->d;
 	unsigned n = 0;
@@ -296,7 +296,7 @@ int destination_dial(struct destination *dst, unsigned count, uint16_t *ids, cha
 			snprintf(msg, msglen, "no session available: %s", strerror(-err));
 			break;
 		}
-		ids[n] = s->id;
+		refs[n] = (struct session_ref){ .tunnel = t->id, .session = s->id };
 	}
 	if (n)
 		log_info(&d->log, "dial destination=%s role=%s requested=%u opened=%u", dst->name,

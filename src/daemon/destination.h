@@ -15,6 +15,7 @@
 
 struct l2tpd;
 struct tunnel;
+struct session_ref;
 struct config_lac;
 struct config_client;
 
@@ -49,10 +50,11 @@ void destination_attach(struct destination *dst, struct tunnel *t);
 void destination_tunnel_gone(struct tunnel *t);
 
 /* Open count sessions: as LAC toward a static destination (ICRQ), or as
- * LNS on a dynamic one's tunnel (OCRQ). ids[] receives the session ids;
- * returns how many were opened, or -errno if none. msg names a problem. */
-int destination_dial(struct destination *dst, unsigned count, uint16_t *ids, char *msg,
-		     size_t msglen);
+ * LNS on a dynamic one's tunnel (OCRQ). refs[] receives their names
+ * (tunnel and session id: session ids are per tunnel); returns how many
+ * were opened, or -errno if none. msg names a problem. */
+int destination_dial(struct destination *dst, unsigned count, struct session_ref *refs,
+		     char *msg, size_t msglen);
 /* StopCCN on each of its tunnels. */
 void destination_close(struct destination *dst);
 unsigned destination_sessions(const struct destination *dst);

@@ -57,9 +57,25 @@ static uint32_t session_key(uint16_t tid, uint16_t sid)
 	return (uint32_t)tid << 16 | sid;
 }
 
-struct session *session_find(struct l2tpd *d, uint16_t id)
+struct session *session_find(struct l2tpd *d, uint16_t tid, uint16_t sid)
 {
-	return idtable_find(&d->session_ids, id);
+	return idtable_find(&d->sessions, session_key(tid, sid));
+}
+
+size_t session_find_all(struct l2tpd *d, uint16_t sid, struct session **out, size_t max)
+{
+	struct list_node *pos;
+	size_t n = 0;
+
+	/* One O(1) lookup per tunnel, not a walk over every session: at a
+	 * million sessions there are still at most 65,535 tunnels. */
+	for (pos = d->tunnel_list.next; pos != &d->tunnel_list; pos = pos->next) {
+		struct session *s = session_find(d, list_entry(pos, struct tunnel, node)->id, sid);
+
+		if (s && n++ < max)
+			out[n - 1] = s;
+	}
+	return n;
 }
 
 static struct session *session_alloc(struct tunnel *t, enum session_kind kind, int *err)
@@ -78,14 +94,12 @@ static struct session *session_alloc(struct tunnel *t, enum session_kind kind, i
 		goto fail;
 	s->t = t;
 	s->kind = kind;
-	s->id = idtable_random_id(&d->session_ids, 0);
-	if (!s->id || idtable_insert(&d->session_ids, s->id, s) < 0) {
-		free(s);
-		rc = -EAGAIN;
-		goto fail;
-	}
-	if (idtable_insert(&d->sessions, session_key(t->id, s->id), s) < 0) {
-		idtable_remove(&d->session_ids, s->id);
+	/* RFC 2661 §3.1: a Session ID is unique only within its tunnel, so
+	 * each tunnel has 65,535 of its own and the daemon is not capped at
+	 * 65,535 sessions in all. */
+	s->id = idtable_random_id(&d->sessions, t->id);
+	rc = s->id ? idtable_insert(&d->sessions, session_key(t->id, s->id), s) : -EAGAIN;
+	if (rc < 0) {
 		free(s);
 		goto fail;
 	}
@@ -118,7 +132,6 @@ void session_free(struct session *s, const char *why)
 	free(s->proxy_values); /* PPP never started */
 	log_debug(&d->log, "session freed session=%u tunnel=%u reason=%s", s->id, t->id, why);
 	idtable_remove(&d->sessions, session_key(t->id, s->id));
-	idtable_remove(&d->session_ids, s->id);
 	list_del(&s->tunnel_node);
 	t->n_sessions--;
 	d->n_sessions--;
@@ -310,31 +323,42 @@ void session_move_waiting(struct tunnel *from, struct tunnel *to)
 
 	list_for_each_safe(pos, tmp, &from->sessions) {
 		struct session *s = list_entry(pos, struct session, tunnel_node);
+		uint16_t id;
 
 		if (s->state != SESSION_WAIT_TUNNEL)
 			continue;
-		/* Session ids are unique daemon-wide, so the key is free. */
+		/* Its id may be taken in the new tunnel: it gets a fresh one.
+		 * Nobody depends on the old one. Only calls we place wait for
+		 * a tunnel (ICRQ as [lac] or [client]; an LNS places OCRQs on
+		 * established tunnels only), and a waiting call's request has
+		 * not gone out: no peer has seen its id, nor the data path.
+		 * The operator's TUNNEL/SESSION name changes with the tunnel
+		 * anyway. */
+		id = to->n_sessions < to->p.max_sessions ? idtable_random_id(&d->sessions, to->id)
+							 : 0;
+		if (!id || idtable_insert(&d->sessions, session_key(to->id, id), s) < 0) {
+			/* Left behind, it fails with its tunnel, as it
+			 * would have without a new one to go to. */
+			log_warn(&d->log,
+				 "session not moved session=%u tunnel=%u to_tunnel=%u "
+				 "reason=no session id free there",
+				 s->id, from->id, to->id);
+			continue;
+		}
+		log_debug(&d->log,
+			  "session moved session=%u tunnel=%u new_session=%u new_tunnel=%u", s->id,
+			  from->id, id, to->id);
 		idtable_remove(&d->sessions, session_key(from->id, s->id));
 		list_del(&s->tunnel_node);
 		from->n_sessions--;
 		from->n_sessions_setup--;
 		s->t = to;
-		if (idtable_insert(&d->sessions, session_key(to->id, s->id), s) < 0) {
-			idtable_remove(&d->session_ids, s->id);
-			d->n_sessions--;
-			d->stats.sessions_failed++;
-			free(s);
-			continue;
-		}
+		s->id = id;
 		list_add_tail(&to->sessions, &s->tunnel_node);
 		to->n_sessions++;
 		to->n_sessions_setup++;
-		if (to->state == TUNNEL_ESTABLISHED) {
-			if (s->kind == SESSION_LAC_IC)
-				session_send_icrq(s);
-			else
-				session_send_ocrq(s);
-		}
+		if (to->state == TUNNEL_ESTABLISHED)
+			session_send_request(s);
 	}
 }
 
@@ -663,7 +687,7 @@ void session_input(struct tunnel *t, struct l2tp_msg *m)
 		session_on_ocrq(t, m);
 		return;
 	}
-	s = idtable_find(&d->sessions, session_key(t->id, m->hdr.session_id));
+	s = session_find(d, t->id, m->hdr.session_id);
 	if (!s) {
 		/* §7.4.1/§7.4.2 idle: a reply for no call gets a CDN so the
 		 * peer frees its side; anything else is cleaned up quietly. */
@@ -709,7 +733,7 @@ void session_refuse(struct tunnel *t, const struct l2tp_msg *m, uint16_t result,
 	struct session *s = NULL;
 
 	if (m->hdr.session_id)
-		s = idtable_find(&t->d->sessions, session_key(t->id, m->hdr.session_id));
+		s = session_find(t->d, t->id, m->hdr.session_id);
 	if (s) {
 		if (m->type == L2TP_MSG_CDN)
 			session_free(s, "bad CDN from peer"); /* never answer a CDN */

@@ -121,8 +121,9 @@ struct session *session_new_lns_oc(struct tunnel *t, int *err);
 
 /* t reached established: sessions waiting for it start. */
 void session_tunnel_up(struct tunnel *t);
-/* Move the sessions waiting on from to to (failover to another peer),
- * keeping their ids. */
+/* Move the sessions waiting on from to to (failover to another peer, a
+ * lost tie breaker): each gets a new id, free in to. One that finds none
+ * stays on from and fails with it. */
 void session_move_waiting(struct tunnel *from, struct tunnel *to);
 /* A session-scoped control message (ICRQ..CDN, WEN, SLI) on t, parsed and
  * validated; m is writable. */
@@ -159,7 +160,18 @@ struct session_proxy *session_take_proxy(struct session *s);
  * them the LAC's LCP cannot be taken over (RFC 2661 §4.4.5). */
 int session_proxy_ppp(const struct session_proxy *p, struct ppp_proxy *px);
 
-struct session *session_find(struct l2tpd *d, uint16_t id);
+/* Our session sid in our tunnel tid, or NULL. A session id is unique only
+ * within its tunnel (RFC 2661 §3.1): the pair names a session. O(1). */
+struct session *session_find(struct l2tpd *d, uint16_t tid, uint16_t sid);
+/* How many tunnels have a session with our id sid; the first max of those
+ * sessions go to out[]. O(tunnels): for the operator, not for packets. */
+size_t session_find_all(struct l2tpd *d, uint16_t sid, struct session **out, size_t max);
+
+/* A session as the operator and destination_dial() name it. */
+struct session_ref {
+	uint16_t tunnel, session;
+};
+
 const char *session_state_name(enum session_state st);
 /* "lac" or "lns": our side of the call. */
 const char *session_role_name(const struct session *s);

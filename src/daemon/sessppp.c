@@ -464,8 +464,9 @@ static void sessppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (sp->idle_timeout && now >= sp->last_rx_ms + (uint64_t)sp->idle_timeout * 1000u) {
 		/* No data from the subscriber: say goodbye politely (LCP
 		 * Terminate), the down callback sends the CDN. */
-		log_info(&sp->c->d->log, "idle timeout session=%u user=%s idle_timeout=%us",
-			 sp->s->id, sp->s->user, sp->idle_timeout);
+		log_info(&sp->c->d->log,
+			 "idle timeout session=%u tunnel=%u user=%s idle_timeout=%us", sp->s->id,
+			 sp->s->t->id, sp->s->user, sp->idle_timeout);
 		sp->idle_closing = true;
 		sp->idle_timeout = 0;
 		ppp_close(sp->ppp, now);
@@ -563,8 +564,9 @@ static void sessppp_ppp_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len
 		memcpy(&src, pkt + 12, 4);
 		if (src.s_addr != sp->peer.s_addr) {
 			log_ratelimited(&sp->c->d->log, LOG_LEVEL_INFO,
-					"dropped spoofed packet session=%u user=%s src=%s",
-					sp->s->id, sp->s->user, inet_ntoa(src));
+					"dropped spoofed packet session=%u tunnel=%u user=%s "
+					"src=%s",
+					sp->s->id, sp->s->t->id, sp->s->user, inet_ntoa(src));
 			return;
 		}
 		sp->last_rx_ms = l2tpd_now_ms(sp->c->d);
@@ -752,8 +754,9 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 			if (sp->c->tun_open)
 				tun_add_route(&sp->c->tun, AF_INET, &net->peer, 32);
 		} else {
-			log_warn(&d->log, "address not routed session=%u user=%s ip=%s error=%s",
-				 s->id, s->user[0] ? s->user : "-", s->ip, strerror(-rc));
+			log_warn(&d->log,
+				 "address not routed session=%u tunnel=%u user=%s ip=%s error=%s",
+				 s->id, s->t->id, s->user[0] ? s->user : "-", s->ip, strerror(-rc));
 		}
 		sp->last_rx_ms = l2tpd_now_ms(d);
 		sp->idle_seen = sessppp_data_rx(sp);
@@ -875,9 +878,10 @@ static void sessppp_ppp_auth_done(void *ctx, enum ppp_auth_method method, bool o
 	if (sp->lns || ok)
 		return;
 	log_warn(&sp->c->d->log,
-		 "authentication refused by the LNS session=%u user=%s method=%s message=%s client=%s",
-		 sp->s->id, sp->s->user, ppp_auth_method_name(method), msg ? msg : "-",
-		 sp->cl->name);
+		 "authentication refused by the LNS session=%u tunnel=%u user=%s method=%s "
+		 "message=%s client=%s",
+		 sp->s->id, sp->s->t->id, sp->s->user, ppp_auth_method_name(method),
+		 msg ? msg : "-", sp->cl->name);
 	if (sp->cl)
 		sp->cl->auth_refused = true;
 }
@@ -928,8 +932,8 @@ static int sessppp_client_start(struct sessppp_client *cl, char *msg, size_t msg
 {
 	struct l2tpd *d = cl->c->d;
 	struct destination *dst = destination_find(d, cl->name);
+	struct session_ref ref;
 	struct session *s;
-	uint16_t id;
 	int n;
 
 	if (!dst || dst->role != DEST_CLIENT) {
@@ -941,11 +945,11 @@ static int sessppp_client_start(struct sessppp_client *cl, char *msg, size_t msg
 		return -EALREADY;
 	}
 	cl->wanted = true;
-	n = destination_dial(dst, 1, &id, msg, msglen);
+	n = destination_dial(dst, 1, &ref, msg, msglen);
 	if (n <= 0)
 		return n;
 	/* Named from the start, so that every log line of the call has it. */
-	s = session_find(d, id);
+	s = session_find(d, ref.tunnel, ref.session);
 	if (s)
 		snprintf(s->user, sizeof(s->user), "%s", dst->client->user);
 	return 0;

@@ -74,6 +74,18 @@ summary()
 	printf 'tunnels(%s) sessions(%s)\n' "${t:-none}" "${s:-none}"
 }
 
+# ctl_refusal SOCK ARGS...: a command the daemon must refuse (l2tpctl exit
+# status 1, not 0 nor a usage or connection error); prints its error message.
+ctl_refusal()
+{
+	local sock=$1 out rc=0
+	shift
+	out=$(timeout 15 "$L2TPCTL" -s "$sock" "$@" 2>&1 >/dev/null) || rc=$?
+	_check
+	[[ $rc == 1 ]] || fail "l2tpctl $*: exit status $rc, expected 1 (refused): $out"
+	printf '%s\n' "$out"
+}
+
 # counter SOCK KEY[.KEY...]: one counter from `l2tpctl --json stats`; 0 when
 # the daemon does not report that key (a counter never bumped may be left out).
 counter()

@@ -116,13 +116,14 @@ assert_eq up "$(json_get "$lac_tunnels" 0.destination)" "LAC tunnel destination"
 assert_eq lac-1 "$(json_get "$lns_tunnels" 0.destination)" "LNS dynamic destination"
 assert_eq "$LNS4:1701" "$(json_get "$lac_tunnels" 0.peer)" "LAC tunnel peer"
 assert_eq 10 "$(json_get "$lns_tunnels" 0.sessions)" "LNS tunnel session count"
-# Every LAC session's peer is an LNS session pointing back at it.
+# Every LAC session's peer is an LNS session pointing back at it (one
+# tunnel: ids are unique on each side), and dial named each TUNNEL/SESSION.
 pairs=$("$PYTHON" -c '
 import json, sys
 lac = {s["id"]: s for s in json.loads(sys.argv[1])}
 lns = {s["id"]: s for s in json.loads(sys.argv[2])}
 dial = set(json.loads(sys.argv[3]))
-ok = set(lac) == dial and all(
+ok = set("%d/%d" % (s["tunnel"], i) for i, s in lac.items()) == dial and all(
     s["peer_id"] in lns and lns[s["peer_id"]]["peer_id"] == i and s["role"] == "lac"
     and lns[s["peer_id"]]["role"] == "lns" for i, s in lac.items())
 print("matched" if ok and len(lns) == 10 else "mismatch")' \

@@ -134,12 +134,15 @@ sed -i 's/^autostart = yes$/autostart = yes\naccept_outgoing = yes/' "$cli_conf/
 assert_ok "$L2TPD" -n -c "$cli_conf/l2tpd.conf"
 assert_ok ctl "$CLI_SOCK" reload >/dev/null
 oc=$(ctl "$LNS_SOCK" dial cli-1 | _jq 'j[0]')
-assert_range "$oc" 1 65535 "id of the outgoing call on the LNS"
+[[ $oc =~ ^[0-9]+/[0-9]+$ ]] || fail "dial named the outgoing call '$oc', not TUNNEL/SESSION"
+oc_tunnel=${oc%/*} oc_session=${oc#*/}
+assert_range "$oc_session" 1 65535 "id of the outgoing call on the LNS"
 wait_until 15 count_is "$LNS_SOCK" sessions established 1
 wait_until 15 count_is "$CLI_SOCK" sessions established 1
 wait_until 15 has_ip "$LNS_SOCK"
 wait_until 15 has_ip "$CLI_SOCK"
 detail=$(ctl "$LNS_SOCK" show session "$oc")
+assert_eq "$oc_tunnel" "$(_jq 'j["tunnel"]' <<<"$detail")" "tunnel of the outgoing call on the LNS"
 assert_eq lns "$(_jq 'j["role"]' <<<"$detail")" "role of the outgoing call on the LNS"
 assert_eq outgoing "$(_jq 'j["call"]' <<<"$detail")" "kind of the call on the LNS"
 assert_eq alice "$(_jq 'j["user"]' <<<"$detail")" "user the LNS authenticated"
@@ -153,8 +156,8 @@ assert_eq "$cli_ip" "$(session_field "$LNS_SOCK" ip)" "the client's address on b
 assert_range "${cli_ip##*.}" 10 20 "client address in the LNS's pool"
 wait_log cli "outgoing call accepted session=$peer_oc .*client=vpn user=alice"
 wait_log cli "session established session=$peer_oc .*role=client call=lac-outgoing user=alice "
-wait_log lns "authenticated session=$oc .*user=alice method=chap"
-wait_log lns "ppp up session=$oc .*role=lns user=alice"
+wait_log lns "authenticated session=$oc_session tunnel=$oc_tunnel user=alice method=chap"
+wait_log lns "ppp up session=$oc_session tunnel=$oc_tunnel role=lns user=alice"
 wait_log cli "ppp up session=$peer_oc .*role=client user=alice ip=$cli_ip .*tun=vpn0"
 assert_eq 1 "$(counter "$LNS_SOCK" messages_received.OCCN)" "OCCN received by the LNS"
 assert_eq 1 "$(counter "$CLI_SOCK" messages_sent.OCRP)" "OCRP sent by the client side"

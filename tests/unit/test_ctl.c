@@ -10,6 +10,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct fixture {
 	char dir[64];
 	char path[128];
 	int calls;
+	int lists_done; /* ctl_list done() calls */
 	/* Bytes read past a reply's newline, for the next read on held_fd. */
 	char held[1 << 16];
 	size_t n_held;
@@ -119,11 +121,61 @@ static int h_big(void *arg, int argc, const char **argv, struct json_object **re
 	return 0;
 }
 
+/* "list N [fail]": h_big's objects as a list reply, made as it is read. */
+struct list_state {
+	struct fixture *f;
+	long i, n;
+};
+
+static struct json_object *list_next(void *arg)
+{
+	struct list_state *ls = arg;
+	struct json_object *o;
+
+	if (ls->i == ls->n)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(ls->i));
+	json_object_object_add(o, "tunnel", json_object_new_int(7));
+	json_object_object_add(o, "state", json_object_new_string("established"));
+	json_object_object_add(o, "user", json_object_new_string("user@example.net"));
+	json_object_object_add(o, "rx_bytes", json_object_new_int64(ls->i * 1000));
+	ls->i++;
+	return o;
+}
+
+static void list_done(void *arg)
+{
+	struct list_state *ls = arg;
+
+	ls->f->lists_done++;
+	free(ls);
+}
+
+static int h_list(void *arg, int argc, const char **argv, struct json_object **result,
+                  char *err, size_t errlen)
+{
+	struct fixture *f = arg;
+	struct list_state *ls = calloc(1, sizeof(*ls));
+
+	(void)result;
+	assert_non_null(ls);
+	ls->f = f;
+	ls->n = argc > 1 ? atol(argv[1]) : 0;
+	ctl_reply_list(f->ctl, &(struct ctl_list){.next = list_next, .done = list_done, .arg = ls});
+	if (argc > 2) {
+		snprintf(err, errlen, "list refused");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int register_all(struct fixture *f)
 {
 	return ctl_register(f->ctl, "echo", h_echo, f) || ctl_register(f->ctl, "fail", h_fail, f) ||
 	       ctl_register(f->ctl, "quiet", h_fail_quiet, f) ||
-	       ctl_register(f->ctl, "null", h_null, f) || ctl_register(f->ctl, "big", h_big, f);
+	       ctl_register(f->ctl, "null", h_null, f) || ctl_register(f->ctl, "big", h_big, f) ||
+	       ctl_register(f->ctl, "list", h_list, f);
 }
 
 static int setup_limits(void **state, double idle_timeout)
@@ -464,6 +516,94 @@ static void test_reader_gone(void **state)
 	close(fd2);
 }
 
+/* A list reply is the same line as a whole one, made a chunk at a time. */
+static void test_list_reply(void **state)
+{
+	struct fixture *f = *state;
+	int fd = client_connect(f->path);
+
+	client_sends(f, fd, "{\"argv\":[\"list\",\"50000\"]}\n");
+	check_big_reply(f, fd, 50000, 65536);
+	assert_int_equal(f->lists_done, 1);
+	client_sends(f, fd, "{\"argv\":[\"list\",\"0\"]}\n");
+	expect_line(f, fd, "{\"ok\":true,\"result\":[]}");
+	client_sends(f, fd, "{\"argv\":[\"list\",\"1\"]}\n");
+	expect_line(f, fd,
+	            "{\"ok\":true,\"result\":[{\"id\":0,\"tunnel\":7,\"state\":\"established\","
+	            "\"user\":\"user@example.net\",\"rx_bytes\":0}]}");
+	/* A handler that fails after offering a list: an error, list freed. */
+	client_sends(f, fd, "{\"argv\":[\"list\",\"5\",\"fail\"]}\n");
+	expect_line(f, fd, "{\"ok\":false,\"error\":\"list refused\"}");
+	assert_int_equal(f->lists_done, 4);
+	/* A slow reader, requests queued behind the list, and the client's
+	 * end of stream (as l2tpctl does) before the list is made. */
+	client_sends(f, fd,
+	             "{\"argv\":[\"list\",\"5000\"]}\n{\"argv\":[\"echo\"]}\n"
+	             "{\"argv\":[\"list\",\"2\"]}");
+	shutdown(fd, SHUT_WR);
+	check_big_reply(f, fd, 5000, 1024);
+	expect_line(f, fd, "{\"ok\":true,\"result\":[\"echo\"]}");
+	check_big_reply(f, fd, 2, 1024);
+	expect_eof(f, fd);
+	assert_int_equal(f->lists_done, 6);
+	close(fd);
+}
+
+/* A chunk per loop iteration: a large list is not made in one go. */
+static void test_list_in_chunks(void **state)
+{
+	struct fixture *f = *state;
+	int fd = client_connect(f->path);
+	char buf[1 << 16];
+	size_t got = 0;
+	int rounds = 0;
+	bool end = false;
+	double deadline = now() + TIMEOUT;
+
+	client_sends(f, fd, "{\"argv\":[\"list\",\"20000\"]}\n");
+	/* About 2 MB: read all that came after each loop iteration. */
+	while (!end) {
+		ssize_t n;
+
+		ev_run(f->loop, EVRUN_NOWAIT);
+		rounds++;
+		while (!end && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+			got += (size_t)n;
+			end = buf[n - 1] == '\n';
+		}
+		assert_true(now() < deadline);
+	}
+	assert_true(got > 20000 * 80);
+	assert_true(rounds >= 20); /* ~32 KiB per round */
+	assert_int_equal(f->lists_done, 1);
+	close(fd);
+}
+
+/* The client goes in the middle of a list, or the server is freed: the
+ * list is let go once. */
+static void test_list_reader_gone(void **state)
+{
+	struct fixture *f = *state;
+	int fd = client_connect(f->path), fd2;
+
+	client_sends(f, fd, "{\"argv\":[\"list\",\"100000\"]}\n");
+	for (int i = 0; i < 10; i++)
+		ev_run(f->loop, EVRUN_NOWAIT);
+	assert_int_equal(f->lists_done, 0);
+	close(fd);
+	for (int i = 0; i < 10; i++)
+		ev_run(f->loop, EVRUN_NOWAIT);
+	assert_int_equal(f->lists_done, 1);
+	fd2 = client_connect(f->path);
+	client_sends(f, fd2, "{\"argv\":[\"list\",\"100000\"]}\n");
+	for (int i = 0; i < 10; i++)
+		ev_run(f->loop, EVRUN_NOWAIT);
+	ctl_free(f->ctl);
+	f->ctl = NULL;
+	assert_int_equal(f->lists_done, 2);
+	close(fd2);
+}
+
 static void test_many_clients(void **state)
 {
 	struct fixture *f = *state;
@@ -590,6 +730,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_oversized_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_huge_reply, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reader_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_reply, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_in_chunks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_reader_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_clients, setup_defaults, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout, setup_idle, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_closes_clients, setup, teardown),

@@ -78,7 +78,6 @@ static int fx_setup_with(void **state, const char *lns_extra)
 	list_init(&f->d.destinations);
 	assert_int_equal(idtable_init(&f->d.tunnels, 16), 0);
 	assert_int_equal(idtable_init(&f->d.sessions, 16), 0);
-	assert_int_equal(idtable_init(&f->d.session_ids, 16), 0);
 	fx_config(f, lns_extra);
 
 	/* The daemon's socket and the peer's, both on loopback. */
@@ -132,7 +131,6 @@ static int fx_teardown(void **state)
 	close(f->p.fd);
 	idtable_destroy(&f->d.tunnels);
 	idtable_destroy(&f->d.sessions);
-	idtable_destroy(&f->d.session_ids);
 	config_free(f->d.cfg);
 	unlink(f->path);
 	ev_loop_destroy(f->d.loop);
@@ -614,7 +612,7 @@ static void test_lns_incoming_call(void **state)
 	establish_as_responder(f);
 	sid = peer_icrq(f, 501);
 	assert_int_not_equal(sid, 0);
-	s = session_find(&f->d, sid);
+	s = session_find(&f->d, f->p.daemon_tid, sid);
 	assert_non_null(s);
 	assert_int_equal(s->state, SESSION_WAIT_CONNECT);
 	peer_start(&f->p, &b, buf, sizeof(buf), sid, L2TP_MSG_ICCN);
@@ -648,7 +646,7 @@ static void test_lns_incoming_call(void **state)
 	l2tp_builder_put_result(&b, L2TP_CDN_LOST_CARRIER, -1, NULL);
 	l2tp_builder_put_u16(&b, L2TP_AVP_ASSIGNED_SESSION_ID, 501);
 	peer_send(f, &b);
-	assert_null(session_find(&f->d, sid));
+	assert_null(session_find(&f->d, f->p.daemon_tid, sid));
 	assert_int_equal(f->d.n_sessions, 0);
 	assert_int_equal(dut_tunnel(f)->state, TUNNEL_ESTABLISHED);
 }

@@ -143,6 +143,7 @@ static struct json_object *ctl_tunnel_json(const struct tunnel *t, bool detail)
 static struct json_object *ctl_session_json(const struct session *s, bool detail)
 {
 	struct json_object *o = json_object_new_object();
+	char ip[INET_ADDRSTRLEN];
 
 	/* The tunnel first: a session id is unique only within its tunnel,
 	 * and "tunnel/id" is how every command names a session. */
@@ -152,7 +153,8 @@ static struct json_object *ctl_session_json(const struct session *s, bool detail
 	json_object_object_add(o, "role", json_object_new_string(session_role_name(s)));
 	json_object_object_add(o, "state", json_object_new_string(session_state_name(s->state)));
 	json_object_object_add(o, "user", json_str_or_null(s->user));
-	json_object_object_add(o, "ip", json_str_or_null(s->ip));
+	json_object_object_add(o, "ip", s->ip.s_addr ? json_object_new_string(session_ip_str(s, ip))
+						      : NULL);
 	json_object_object_add(o, "rx_packets", json_object_new_int64((int64_t)s->fp.c.rx_packets));
 	json_object_object_add(o, "tx_packets", json_object_new_int64((int64_t)s->fp.c.tx_packets));
 	json_object_object_add(o, "rx_bytes", json_object_new_int64((int64_t)s->fp.c.rx_bytes));

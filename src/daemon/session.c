@@ -52,6 +52,13 @@ static const char *session_kind_name(enum session_kind k)
 	return names[k];
 }
 
+const char *session_ip_str(const struct session *s, char buf[INET_ADDRSTRLEN])
+{
+	if (!s->ip.s_addr)
+		return "-";
+	return inet_ntop(AF_INET, &s->ip, buf, INET_ADDRSTRLEN);
+}
+
 static uint32_t session_key(uint16_t tid, uint16_t sid)
 {
 	return (uint32_t)tid << 16 | sid;
@@ -104,7 +111,6 @@ static struct session *session_alloc(struct tunnel *t, enum session_kind kind, i
 		goto fail;
 	}
 	l2tpd_random(&s->serial, sizeof(s->serial));
-	s->created = ev_now(d->loop);
 	list_add_tail(&t->sessions, &s->tunnel_node);
 	t->n_sessions++;
 	t->n_sessions_setup++;
@@ -533,13 +539,11 @@ int session_proxy_ppp(const struct session_proxy *p, struct ppp_proxy *px)
 	return 0;
 }
 
-/* What ICCN and OCCN tell: connect speed, framing, sequencing, proxies. */
+/* What ICCN and OCCN tell that we use: sequencing, proxies. */
 static void session_learn_connected(struct session *s, const struct l2tp_msg *m)
 {
 	const struct l2tp_avp_value *v;
 
-	s->tx_connect_speed = l2tp_msg_u32(m, L2TP_AVP_TX_CONNECT_SPEED);
-	s->framing_type = l2tp_msg_u32(m, L2TP_AVP_FRAMING_TYPE);
 	s->seq_required = m->avp[L2TP_AVP_SEQUENCING_REQUIRED].present;
 	/* §4.4.5: the LAC's view of LCP and authentication, for the PPP layer
 	 * to accept or renegotiate. */

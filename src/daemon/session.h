@@ -83,17 +83,14 @@ struct session {
 	struct list_node tunnel_node;
 
 	bool seq_required;        /* Sequencing Required AVP seen or sent (§5.4) */
-	uint32_t tx_connect_speed;
-	uint32_t framing_type;
 
 	uint8_t proxy;            /* SESSION_PROXY_* present in ICCN */
 	uint16_t proxy_auth_type;
 	struct session_proxy *proxy_values; /* until PPP starts; NULL without proxy AVPs */
 	char user[SESSION_USER_MAX]; /* Proxy Authen Name, later the PPP user */
-	char ip[48];                 /* the subscriber's address once PPP assigns one */
+	struct in_addr ip;           /* the subscriber's address once IPCP is up; 0: none */
 
 	uint64_t wen_received, sli_received;
-	ev_tstamp created;
 
 	session_data_fn data_cb;
 	void *data_arg;
@@ -173,6 +170,8 @@ struct session_ref {
 };
 
 const char *session_state_name(enum session_state st);
+/* The subscriber's address as text into buf, or "-" before IPCP is up. */
+const char *session_ip_str(const struct session *s, char buf[INET_ADDRSTRLEN]);
 /* "lac" or "lns": our side of the call. */
 const char *session_role_name(const struct session *s);
 bool session_is_lac(const struct session *s);

@@ -73,17 +73,27 @@ struct sessppp_ctx {
 	uint8_t buf[SESSPPP_BUF];
 };
 
-/* What a client call uses of its [client], copied when the call starts:
- * a reload frees the old configuration under a running call (the PPP link
- * keeps pointers to the credentials), and the routes must come off exactly
- * as they went on. A reload applies to the next call. */
+/* What a client call owns, apart from the session's struct sessppp so that
+ * the LNS's many sessions do not carry it: what it uses of its [client],
+ * copied when the call starts (a reload frees the old configuration under a
+ * running call, the PPP link keeps pointers to the credentials, and the
+ * routes must come off exactly as they went on: a reload applies to the
+ * next call), and its own TUN and routes once IPCP is up. */
 struct sessppp_call {
 	char *user;
 	char *password;
-	char *tun;                   /* NULL: the kernel names it */
+	char *tun_name;              /* NULL: the kernel names it */
 	bool route_default;
 	size_t n_routes;
 	struct config_prefix *routes;
+
+	struct tun tun;
+	bool tun_open;
+	ev_io tun_io;
+	bool host_route;             /* pinned: the LNS is reached outside the tunnel */
+	struct in_addr lns_addr, gw;
+	int oif;
+	bool routes_on;
 };
 
 static void sessppp_call_free(struct sessppp_call *k)
@@ -92,7 +102,7 @@ static void sessppp_call_free(struct sessppp_call *k)
 		return;
 	free(k->user);
 	free(k->password);
-	free(k->tun);
+	free(k->tun_name);
 	free(k->routes);
 	free(k);
 }
@@ -105,11 +115,11 @@ static struct sessppp_call *sessppp_call_copy(const struct config_client *cc)
 		return NULL;
 	k->user = strdup(cc->user ? cc->user : "");
 	k->password = strdup(cc->password ? cc->password : "");
-	k->tun = cc->tun ? strdup(cc->tun) : NULL;
+	k->tun_name = cc->tun ? strdup(cc->tun) : NULL;
 	k->route_default = cc->route_default;
 	k->n_routes = cc->n_routes;
 	k->routes = cc->n_routes ? calloc(cc->n_routes, sizeof(*k->routes)) : NULL;
-	if (!k->user || !k->password || (cc->tun && !k->tun) || (cc->n_routes && !k->routes))
+	if (!k->user || !k->password || (cc->tun && !k->tun_name) || (cc->n_routes && !k->routes))
 		goto fail;
 	if (cc->n_routes)
 		memcpy(k->routes, cc->routes, cc->n_routes * sizeof(*k->routes));
@@ -138,15 +148,7 @@ struct sessppp {
 	bool idle_closing;          /* we terminated the link for idleness */
 	uint16_t close_result;
 	struct ppp_cause cause;
-	char reason[64];
-	/* Client: its own TUN, routes */
-	struct tun tun;
-	bool tun_open;
-	ev_io tun_io;
-	bool host_route;
-	struct in_addr lns_addr, gw;
-	int oif;
-	bool routes_on;
+	const char *reason;         /* static text, for the log and the CDN */
 };
 
 static struct sessppp_ctx *sessppp_ctx(struct session *s)
@@ -429,7 +431,7 @@ static void sessppp_schedule_close(struct sessppp *sp, uint16_t result, const st
 	sp->close_pending = true;
 	sp->close_result = result;
 	sp->cause = *cause;
-	snprintf(sp->reason, sizeof(sp->reason), "%s", reason);
+	sp->reason = reason;
 	sessppp_arm(sp);
 }
 
@@ -437,9 +439,10 @@ static void sessppp_close_now(struct sessppp *sp)
 {
 	struct session *s = sp->s;
 	struct l2tpd *d = sp->c->d;
+	char ip[INET_ADDRSTRLEN];
 
 	log_info(&d->log, "ppp down session=%u tunnel=%u user=%s ip=%s reason=%s cause=%u",
-		 s->id, s->t->id, s->user[0] ? s->user : "-", s->ip[0] ? s->ip : "-", sp->reason,
+		 s->id, s->t->id, s->user[0] ? s->user : "-", session_ip_str(s, ip), sp->reason,
 		 sp->cause.code);
 	s->ppp_cause_set = true;
 	s->ppp_cause_code = sp->cause.code;
@@ -520,7 +523,7 @@ static void sessppp_client_tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (int i = 0; i < SESSPPP_TUN_BURST; i++) {
-		ssize_t n = read(sp->tun.fds[0], pkt, sizeof(sp->c->buf) - PPP_HEADROOM);
+		ssize_t n = read(sp->call->tun.fds[0], pkt, sizeof(sp->c->buf) - PPP_HEADROOM);
 
 		if (n <= 0)
 			return;
@@ -572,7 +575,7 @@ static void sessppp_ppp_data(void *ctx, uint16_t proto, uint8_t *pkt, size_t len
 		sp->last_rx_ms = l2tpd_now_ms(sp->c->d);
 		fd = sp->c->tun_open ? sp->c->tun.fds[0] : -1;
 	} else {
-		fd = sp->tun_open ? sp->tun.fds[0] : -1;
+		fd = sp->call && sp->call->tun_open ? sp->call->tun.fds[0] : -1;
 	}
 	if (fd >= 0 && write(fd, pkt, len) < 0)
 		sp->c->d->fp->st.tun_tx_errors++;
@@ -673,20 +676,20 @@ static void sessppp_client_routes(struct sessppp *sp, bool add)
 			struct in_addr a = { htonl(halves[i]) };
 
 			if (add)
-				tun_add_route(&sp->tun, AF_INET, &a, 1);
+				tun_add_route(&sp->call->tun, AF_INET, &a, 1);
 			else
-				tun_del_route(&sp->tun, AF_INET, &a, 1);
+				tun_del_route(&sp->call->tun, AF_INET, &a, 1);
 		}
 	}
 	for (size_t i = 0; i < cc->n_routes; i++) {
 		const struct config_prefix *p = &cc->routes[i];
 
 		if (add)
-			tun_add_route(&sp->tun, p->family, &p->addr, p->len);
+			tun_add_route(&sp->call->tun, p->family, &p->addr, p->len);
 		else
-			tun_del_route(&sp->tun, p->family, &p->addr, p->len);
+			tun_del_route(&sp->call->tun, p->family, &p->addr, p->len);
 	}
-	sp->routes_on = add;
+	sp->call->routes_on = add;
 }
 
 static int sessppp_client_up(struct sessppp *sp, const struct ppp_net *net)
@@ -695,28 +698,28 @@ static int sessppp_client_up(struct sessppp *sp, const struct ppp_net *net)
 	const struct sessppp_call *cc = sp->call;
 	int rc;
 
-	rc = tun_open(&sp->tun, cc->tun, 1);
+	rc = tun_open(&sp->call->tun, cc->tun_name, 1);
 	if (rc < 0)
 		return rc;
-	sp->tun_open = true;
-	tun_set_mtu(&sp->tun, net->peer_mru && net->peer_mru < SESSPPP_MTU ? net->peer_mru
+	sp->call->tun_open = true;
+	tun_set_mtu(&sp->call->tun, net->peer_mru && net->peer_mru < SESSPPP_MTU ? net->peer_mru
 									 : SESSPPP_MTU);
-	rc = tun_add_address(&sp->tun, AF_INET, &net->local, &net->peer, 32);
+	rc = tun_add_address(&sp->call->tun, AF_INET, &net->local, &net->peer, 32);
 	if (rc < 0 && rc != -EEXIST)
 		return rc;
-	rc = tun_set_up(&sp->tun);
+	rc = tun_set_up(&sp->call->tun);
 	if (rc < 0)
 		return rc;
-	ev_io_init(&sp->tun_io, sessppp_client_tun_cb, sp->tun.fds[0], EV_READ);
-	sp->tun_io.data = sp;
-	ev_io_start(d->loop, &sp->tun_io);
+	ev_io_init(&sp->call->tun_io, sessppp_client_tun_cb, sp->call->tun.fds[0], EV_READ);
+	sp->call->tun_io.data = sp;
+	ev_io_start(d->loop, &sp->call->tun_io);
 	if (sp->s->t->peer.sa.sa_family == AF_INET) {
-		sp->lns_addr = sp->s->t->peer.sin.sin_addr;
-		rc = sessppp_route_get(sp->lns_addr, &sp->gw, &sp->oif);
+		sp->call->lns_addr = sp->s->t->peer.sin.sin_addr;
+		rc = sessppp_route_get(sp->call->lns_addr, &sp->call->gw, &sp->call->oif);
 		if (rc == 0) {
-			rc = sessppp_host_route(&sp->tun, RTM_NEWROUTE, sp->lns_addr, sp->gw,
-						sp->oif);
-			sp->host_route = rc == 0;
+			rc = sessppp_host_route(&sp->call->tun, RTM_NEWROUTE, sp->call->lns_addr, sp->call->gw,
+						sp->call->oif);
+			sp->call->host_route = rc == 0;
 		}
 		if (rc < 0 && rc != -EEXIST)
 			log_warn(&d->log, "cannot pin the route to the LNS client=%s error=%s",
@@ -731,6 +734,7 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 	struct sessppp *sp = ctx;
 	struct session *s = sp->s;
 	struct l2tpd *d = sp->c->d;
+	char ip[INET_ADDRSTRLEN];
 	int rc;
 
 	if (net->proto != PPP_PROTO_IPCP)
@@ -739,7 +743,7 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 		uint8_t hdr[PPP_HEADROOM];
 		size_t h = ppp_data_header(sp->ppp, PPP_PROTO_IP, hdr);
 
-		inet_ntop(AF_INET, &net->peer, s->ip, sizeof(s->ip));
+		s->ip = net->peer;
 		/* How the peer takes IP from us, as LCP negotiated it (RFC
 		 * 1661 §6.5 PFC, §6.6 ACFC): a 4-octet header with neither,
 		 * 3 with PFC, 2 with ACFC, 1 with both. */
@@ -756,12 +760,13 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 		} else {
 			log_warn(&d->log,
 				 "address not routed session=%u tunnel=%u user=%s ip=%s error=%s",
-				 s->id, s->t->id, s->user[0] ? s->user : "-", s->ip, strerror(-rc));
+				 s->id, s->t->id, s->user[0] ? s->user : "-", session_ip_str(s, ip),
+				 strerror(-rc));
 		}
 		sp->last_rx_ms = l2tpd_now_ms(d);
 		sp->idle_seen = sessppp_data_rx(sp);
 	} else {
-		inet_ntop(AF_INET, &net->local, s->ip, sizeof(s->ip));
+		s->ip = net->local;
 		rc = sessppp_client_up(sp, net);
 		if (rc == 0) {
 			sp->cl->backoff = 0;
@@ -776,8 +781,9 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 		}
 	}
 	log_info(&d->log, "ppp up session=%u tunnel=%u role=%s user=%s ip=%s local=%s tun=%s",
-		 s->id, s->t->id, sp->lns ? "lns" : "client", s->user[0] ? s->user : "-", s->ip,
-		 inet_ntoa(net->local), sp->lns ? sp->c->tun.name : sp->tun.name);
+		 s->id, s->t->id, sp->lns ? "lns" : "client", s->user[0] ? s->user : "-",
+		 session_ip_str(s, ip),
+		 inet_ntoa(net->local), sp->lns ? sp->c->tun.name : sp->call->tun.name);
 }
 
 static void sessppp_ppp_down(void *ctx, const struct ppp_cause *cause)
@@ -1230,14 +1236,14 @@ void sessppp_session_gone(struct session *s)
 		}
 		if (sp->pool_addr)
 			pool_free(&sp->lns->pool, sp->peer);
-		if (sp->tun_open) {
-			if (sp->routes_on)
+		if (sp->call && sp->call->tun_open) {
+			if (sp->call->routes_on)
 				sessppp_client_routes(sp, false);
-			if (sp->host_route)
-				sessppp_host_route(&sp->tun, RTM_DELROUTE, sp->lns_addr, sp->gw,
-						   sp->oif);
-			ev_io_stop(d->loop, &sp->tun_io);
-			tun_close(&sp->tun);
+			if (sp->call->host_route)
+				sessppp_host_route(&sp->call->tun, RTM_DELROUTE, sp->call->lns_addr, sp->call->gw,
+						   sp->call->oif);
+			ev_io_stop(d->loop, &sp->call->tun_io);
+			tun_close(&sp->call->tun);
 		}
 		ppp_free(sp->ppp);
 		sessppp_call_free(sp->call);

@@ -224,6 +224,49 @@ int sessppp_check(const struct config *cfg, char *err, size_t errlen)
 	return rc;
 }
 
+/* Route every pool to the LNS TUN, each range as the fewest CIDR blocks
+ * that cover it exactly. Once per range, not a /32 per subscriber: a
+ * million subscribers would be a million kernel routes, each a netlink
+ * round trip in the middle of a setup and another at teardown (a closing
+ * tunnel tears down up to 65,535 at once). An address of a pool that nobody
+ * holds ends in the TUN too, where the fast path drops it (counted as
+ * tun_rx_no_session), as an LNS should, instead of leaking out by the
+ * default route. Ranges are only ever added, so routes are only added;
+ * -EEXIST from a range routed before is fine. */
+static void sessppp_route_pools(struct sessppp_ctx *c)
+{
+	if (!c->tun_open)
+		return;
+	for (size_t i = 0; i < c->n_lns; i++) {
+		const struct pool *p = &c->lns[i]->pool;
+
+		for (size_t r = 0; r < p->n_ranges; r++) {
+			uint64_t a = p->ranges[r].first, last = p->ranges[r].last;
+
+			while (a <= last) {
+				struct in_addr dst = { htonl((uint32_t)a) };
+				unsigned len = 32;
+				int rc;
+
+				/* The largest block aligned at a that stays inside:
+				 * grow while the next size up still fits. */
+				while (len > 0) {
+					uint64_t size = 1ull << (33 - len);
+
+					if ((a & (size - 1)) || a + size - 1 > last)
+						break;
+					len--;
+				}
+				rc = tun_add_route(&c->tun, AF_INET, &dst, len);
+				if (rc < 0 && rc != -EEXIST)
+					log_warn(&c->d->log, "pool route not added tun=%s dst=%s/%u error=%s",
+						 c->tun.name, inet_ntoa(dst), len, strerror(-rc));
+				a += 1ull << (32 - len);
+			}
+		}
+	}
+}
+
 /* Take the sections of cfg: new ones get a pool, known ones new users and
  * settings (their pools keep the addresses in use; new ranges are added). */
 static int sessppp_apply(struct sessppp_ctx *c, const struct config *cfg, struct users **users)
@@ -295,6 +338,7 @@ static int sessppp_open_lns_tun(struct sessppp_ctx *c, const struct config *cfg,
 	ev_io_init(&c->tun_io, sessppp_tun_cb, c->tun.fds[0], EV_READ);
 	c->tun_io.data = c;
 	ev_io_start(c->d->loop, &c->tun_io);
+	sessppp_route_pools(c);
 	log_info(&c->d->log, "tun up tun=%s mtu=%d", c->tun.name, SESSPPP_MTU);
 	return 0;
 }
@@ -337,6 +381,8 @@ int sessppp_reload(struct l2tpd *d, const struct config *cfg, char *err, size_t 
 	if (rc == 0)
 		rc = sessppp_apply(d->sp, cfg, users);
 	free(users);
+	if (rc == 0)
+		sessppp_route_pools(d->sp); /* ranges a reload added */
 	return rc;
 }
 
@@ -755,7 +801,9 @@ static void sessppp_ppp_up(void *ctx, const struct ppp_net *net)
 			/* Its IP now goes between the TUN and the peer in the
 			 * fast path, no longer through PPP. */
 			s->fp.slow_ip = false;
-			if (sp->c->tun_open)
+			/* Pool addresses are routed with their pool; a user's
+			 * fixed address may lie outside every pool. */
+			if (sp->c->tun_open && !sp->pool_addr)
 				tun_add_route(&sp->c->tun, AF_INET, &net->peer, 32);
 		} else {
 			log_warn(&d->log,
@@ -1230,10 +1278,8 @@ void sessppp_session_gone(struct session *s)
 		if (sp->cl)
 			sp->cl->in_call = false;
 		fastpath_session_detach(d->fp, &s->fp);
-		if (sp->in_table) {
-			if (c->tun_open)
-				tun_del_route(&c->tun, AF_INET, &sp->peer, 32);
-		}
+		if (sp->in_table && !sp->pool_addr && c->tun_open)
+			tun_del_route(&c->tun, AF_INET, &sp->peer, 32);
 		if (sp->pool_addr)
 			pool_free(&sp->lns->pool, sp->peer);
 		if (sp->call && sp->call->tun_open) {

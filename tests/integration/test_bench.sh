@@ -70,6 +70,22 @@ start_bg -n lac bench "$L2TP_BENCH" -q -n $SESSIONS -t $TUNNELS -w 100 --auth mi
 # While the generator holds them: the LNS has every one established.
 wait_until 30 count_is "$SOCK" sessions established $SESSIONS
 log "LNS holds $(count "$SOCK" sessions established) established sessions in $(count "$SOCK" tunnels established) tunnels"
+# The LNS's own view of the sessions, kept while all of them are up: the
+# last such view is taken after the traffic (the generator waits 1 s for
+# stragglers and asks the sink for its counters before it tears down).
+sessions_up()
+{
+	_jq 'sum(1 for x in items(j, "sessions") if x.get("state") == "established")' <"$1"
+}
+view=$TEST_TMP/sessions.json
+for ((i = 0; i < 600; i++)); do
+	bg_alive bench || break
+	if ctl "$SOCK" show sessions >"$view.new" 2>/dev/null &&
+		[[ "$(sessions_up "$view.new")" == "$SESSIONS" ]]; then
+		mv "$view.new" "$view"
+	fi
+	sleep 0.1
+done
 wait_bg bench 60
 assert_eq 0 "$BG_STATUS" "l2tp-bench exit status"
 [[ -s "$report" ]] || fail "l2tp-bench wrote no report"
@@ -111,6 +127,12 @@ tun_rx=$(counter "$SOCK" data.tun_rx_packets)
 assert_range "$tun_tx" "$sent" $((sent + 20)) "LNS: IP packets written to the TUN"
 assert_range "$tun_rx" "$sent" $((sent + 20)) "LNS: IP packets read from the TUN"
 assert_eq 0 "$(counter "$SOCK" data.rx_spoofed)" "LNS: spoofed packets"
+# Per session too: every data message the LNS took in a session (the
+# traffic, and each session's few PPP negotiation and keepalive frames).
+[[ -s "$view" ]] || fail "l2tpctl show sessions never listed all $SESSIONS sessions established"
+rx_sum=$(_jq 'sum(x.get("rx_packets", 0) for x in items(j, "sessions"))' <"$view")
+log "LNS: $rx_sum data messages in its $SESSIONS sessions for $sent datagrams sent up"
+assert_range "$rx_sum" "$sent" $((sent + 30 * SESSIONS)) "LNS: data messages received, summed over its sessions"
 
 step "teardown: both sides back to no session"
 assert_eq $SESSIONS "$(j teardown.sessions)" "sessions torn down by the generator"

@@ -8,6 +8,10 @@
 #   make fuzz        longer fuzzing runs (FUZZ_SECONDS per target, default 600)
 #   make bench-dataplane   data-plane packets per second, ours beside a no-protocol
 #                    forwarder (root; BENCH_ARGS="--seconds 4 --seq ...")
+#   make bench       l2tp-bench against l2tpd, l2tpns and its own minimal LNS, the
+#                    data plane, 1M sessions on l2tpd; a table, bench-results/
+#                    (root; ~6 min; BENCH_* variables, see scripts/bench.sh)
+#   make bench-small the same with small figures, for a quick look (~1 min)
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -16,7 +20,7 @@ FUZZ_SECONDS ?= 600
 BENCH_ARGS ?=
 
 .PHONY: all deps build build-asan build-fuzz check check-normal check-asan fuzz-smoke fuzz clean \
-	bench-dataplane demo
+	bench-dataplane bench bench-small demo
 
 all: build
 
@@ -56,6 +60,13 @@ check:
 
 bench-dataplane: build
 	build/dataplane_bench $(BENCH_ARGS)
+
+# bench.sh installs what it needs and builds, like demo.sh.
+bench:
+	@scripts/bench.sh
+
+bench-small:
+	@BENCH_PROFILE=small scripts/bench.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

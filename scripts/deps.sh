@@ -9,6 +9,7 @@ PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 nettle-dev libev-dev libinih-dev libjson-c-dev libcmocka-dev liburing-dev
 tshark valgrind iproute2 iputils-ping iperf3 python3 xl2tpd l2tpns freeradius freeradius-utils
+gnuplot-nox
 "
 
 missing=""

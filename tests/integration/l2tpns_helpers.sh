@@ -51,6 +51,9 @@
 #   sends StopCCN to its tunnels and exits 0 after ~2 s ("Shutdown
 #   complete"). It forks a short-lived child when it becomes master.
 
+# How FreeRADIUS runs: -X (the tests: single-threaded, every request logged)
+# or, for a benchmark, "-f -l stdout" (its worker threads, no debug log).
+: "${RADIUS_FLAGS:=-X}"
 # Shared secret between l2tpns and FreeRADIUS (client 127.0.0.1).
 : "${RADIUS_SECRET:=l2tpt-radius-s3cret}"
 # The tunnel secret l2tpns answers a Challenge with.
@@ -141,7 +144,8 @@ radius_start()
 	# -XC: check the configuration, with the reason on stdout when it fails.
 	timeout 20 freeradius -XC -d "$d" >"$TEST_TMP/radius-check.log" 2>&1 ||
 		fail "radius_start: FreeRADIUS rejects the configuration: $(tail -n 5 "$TEST_TMP/radius-check.log")"
-	start_bg -n "$ns" radius freeradius -X -d "$d"
+	# shellcheck disable=SC2086 # RADIUS_FLAGS is a list of options
+	start_bg -n "$ns" radius freeradius $RADIUS_FLAGS -d "$d"
 	wait_log radius "Ready to process requests" 15
 	RADIUS_NS=$ns
 	wait_until 10 radius_auth "$user" "$password" pap

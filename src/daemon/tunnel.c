@@ -53,7 +53,12 @@ void tunnel_params_from_config(struct tunnel_params *p, const struct config_tunn
 	p->rt.retransmit_initial_ms = (ct->retransmit_initial ? ct->retransmit_initial : 1) * 1000;
 	p->rt.retransmit_cap_ms = (ct->retransmit_cap ? ct->retransmit_cap : 8) * 1000;
 	p->rt.retransmit_max = ct->retransmit_max ? ct->retransmit_max : 5;
-	p->rt.ack_delay_ms = 100;
+	/* A reply (ICRP to an ICRQ, ...) is built while its request is
+	 * handled, in the same loop iteration, and carries the ack; the delay
+	 * only has to outlast that. 100 ms held the ack of the last messages
+	 * of every burst that long: the p99 time to establish a session and
+	 * a peer's window-bound teardown (l2tp-bench). */
+	p->rt.ack_delay_ms = 20;
 	/* Ack at once at half the window we advertise: see l2tp_rt_config. */
 	p->rt.ack_every = p->rt.receive_window / 2 ? p->rt.receive_window / 2 : 1;
 	p->rt.max_queued = 16384;

@@ -452,7 +452,8 @@ def summary(d):
     if short:
         notes.append("  Setup lasted under 2 s (" + ", ".join(short) + "): rates over so short")
         notes.append("  a time are set by fixed delays (retransmission and acknowledgement")
-        notes.append("  timers; l2tpd delays its ZLB acknowledgements 100 ms), not by throughput.")
+        notes.append("  timers: a ZLB acknowledgement waits up to 20 ms in l2tpd), not by")
+        notes.append("  throughput.")
     out.extend(notes)
     text = "\n".join(out)
 

@@ -3,7 +3,6 @@
  * tunnel (control) or the session (data) their header names; and the
  * intrusive session lists. */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 
 #include "bench/lb_lac.h"
@@ -79,8 +78,10 @@ void lb_tx(struct lac *l, const struct lb_tunnel *t, const void *buf, size_t len
 	lb_tx_commit(l, len, 0);
 }
 
-static void tx_account(struct lac *l, unsigned from, unsigned n)
+static void tx_account(void *ctx, unsigned from, unsigned n)
 {
+	struct lac *l = ctx;
+
 	l->c.tx_datagrams += n;
 	for (unsigned k = from; k < from + n; k++) {
 		if (l->tx.traffic[k]) {
@@ -93,29 +94,8 @@ static void tx_account(struct lac *l, unsigned from, unsigned n)
 void lb_tx_flush(struct lac *l)
 {
 	struct lb_txq *q = &l->tx;
-	unsigned done = 0, waits = 0;
 
-	while (done < q->n) {
-		int r = sendmmsg(l->fd, q->msg + done, q->n - done, 0);
-
-		if (r > 0) {
-			tx_account(l, done, (unsigned)r);
-			done += (unsigned)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && waits++ < 5) {
-			struct pollfd pfd = {.fd = l->fd, .events = POLLOUT};
-
-			poll(&pfd, 1, 5);
-			continue;
-		}
-		/* This one will not go (no route, refused, ...): drop it, the
-		 * transport retransmits what matters. */
-		l->c.tx_dropped++;
-		done++;
-	}
+	l->c.tx_dropped += lb_sendmmsg_all(l->fd, q->msg, q->n, 5, tx_account, l);
 	q->n = 0;
 }
 

@@ -175,29 +175,7 @@ static int lns_parse(int argc, char **argv, struct lns_opts *o)
 
 void lns_tx_flush(struct lns *l)
 {
-	unsigned done = 0;
-	int waits = 0;
-
-	while (done < l->tn) {
-		int n = sendmmsg(l->fd, l->tmsg + done, l->tn - done, 0);
-
-		if (n > 0) {
-			done += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS) && waits++ < 2) {
-			/* The socket buffer is full: let it drain a moment. */
-			struct pollfd p = {.fd = l->fd, .events = POLLOUT};
-
-			poll(&p, 1, 5);
-			continue;
-		}
-		/* One we cannot send (unreachable peer, ...): skip it. */
-		done++;
-		l->c.tx_dropped++;
-	}
+	l->c.tx_dropped += lb_sendmmsg_all(l->fd, l->tmsg, l->tn, 2, NULL, NULL);
 	l->c.tx_datagrams += l->tn;
 	l->tn = 0;
 	l->cn = 0;

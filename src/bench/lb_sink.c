@@ -48,33 +48,26 @@ static void sink_usage(FILE *f)
 	           "a datagram \"" SINK_QUERY "\" gets the counters.\n");
 }
 
-/* Send out[0..n): what is sent counts as tx unless it is an answer. */
+struct sink_sent {
+	struct sink *k;
+	const bool *answer;
+};
+
+/* What is sent counts as tx unless it is an answer to the stats query. */
+static void sink_account(void *ctx, unsigned first, unsigned count)
+{
+	struct sink_sent *ss = ctx;
+
+	for (unsigned i = first; i < first + count; i++)
+		if (!ss->answer[i])
+			ss->k->tx++;
+}
+
 static void sink_send(struct sink *k, unsigned n, const bool *answer)
 {
-	unsigned done = 0;
-	int waits = 0;
+	struct sink_sent ss = { k, answer };
 
-	while (done < n) {
-		int r = sendmmsg(k->fd, k->out + done, n - done, 0);
-
-		if (r > 0) {
-			for (unsigned i = done; i < done + (unsigned)r; i++)
-				if (!answer[i])
-					k->tx++;
-			done += (unsigned)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && waits++ < 2) {
-			struct pollfd p = {.fd = k->fd, .events = POLLOUT};
-
-			poll(&p, 1, 5);
-			continue;
-		}
-		k->tx_errors++;
-		done++;
-	}
+	k->tx_errors += lb_sendmmsg_all(k->fd, k->out, n, 2, sink_account, &ss);
 }
 
 static int sink_batch(struct sink *k)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -111,4 +112,32 @@ int lb_udp_socket(const union udp_addr *addr)
 		return err;
 	}
 	return fd;
+}
+
+unsigned lb_sendmmsg_all(int fd, struct mmsghdr *msg, unsigned n, unsigned max_waits,
+			 lb_sent_fn sent, void *ctx)
+{
+	unsigned done = 0, waits = 0, skipped = 0;
+
+	while (done < n) {
+		int r = sendmmsg(fd, msg + done, n - done, 0);
+
+		if (r > 0) {
+			if (sent)
+				sent(ctx, done, (unsigned)r);
+			done += (unsigned)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && waits++ < max_waits) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			poll(&pfd, 1, 5);
+			continue;
+		}
+		skipped++;
+		done++;
+	}
+	return skipped;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "daemon/udp.h"
@@ -30,5 +31,16 @@ void lb_self_cpu(double *user_s, double *sys_s);
  * and send buffers as large as the system allows (a burst of thousands of
  * setups must not overflow them): the fd, or -errno. */
 int lb_udp_socket(const union udp_addr *addr);
+
+/* Called for msg[first, first + count) once the kernel took them. */
+typedef void (*lb_sent_fn)(void *ctx, unsigned first, unsigned count);
+
+/* Send msg[0..n) on fd with sendmmsg: again after EINTR; when the socket
+ * buffer is full, wait for it up to max_waits times 5 ms; a message the
+ * kernel refuses (no route, refused, or still no room) is skipped, the
+ * transports retransmitting what matters. sent may be NULL. Returns how
+ * many were skipped. */
+unsigned lb_sendmmsg_all(int fd, struct mmsghdr *msg, unsigned n, unsigned max_waits,
+			 lb_sent_fn sent, void *ctx);
 
 #endif

@@ -259,8 +259,8 @@ static int ctl_show_sessions(struct l2tpd *d)
 
 		for (sp = t->sessions.next; sp != &t->sessions && w->n < d->n_sessions;
 		     sp = sp->next)
-			w->key[w->n++] = (uint32_t)t->id << 16 |
-					 list_entry(sp, struct session, tunnel_node)->id;
+			w->key[w->n++] =
+				session_key(t->id, list_entry(sp, struct session, tunnel_node)->id);
 	}
 	ctl_walk_reply(w);
 	return 0;

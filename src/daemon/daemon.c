@@ -110,7 +110,7 @@ void l2tpd_input(struct l2tpd *d, struct udp_sock *s, struct udp_rx *rx)
 static struct fp_session *l2tpd_fp_lookup(void *ctx, uint16_t tunnel_id, uint16_t session_id)
 {
 	struct l2tpd *d = ctx;
-	struct session *s = idtable_find(&d->sessions, (uint32_t)tunnel_id << 16 | session_id);
+	struct session *s = session_find(d, tunnel_id, session_id);
 
 	return s && s->state == SESSION_ESTABLISHED ? &s->fp : NULL;
 }

@@ -59,11 +59,6 @@ const char *session_ip_str(const struct session *s, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &s->ip, buf, INET_ADDRSTRLEN);
 }
 
-static uint32_t session_key(uint16_t tid, uint16_t sid)
-{
-	return (uint32_t)tid << 16 | sid;
-}
-
 struct session *session_find(struct l2tpd *d, uint16_t tid, uint16_t sid)
 {
 	return idtable_find(&d->sessions, session_key(tid, sid));

@@ -157,6 +157,12 @@ struct session_proxy *session_take_proxy(struct session *s);
  * them the LAC's LCP cannot be taken over (RFC 2661 §4.4.5). */
 int session_proxy_ppp(const struct session_proxy *p, struct ppp_proxy *px);
 
+/* The key of d->sessions: (tunnel id, session id). */
+static inline uint32_t session_key(uint16_t tid, uint16_t sid)
+{
+	return (uint32_t)tid << 16 | sid;
+}
+
 /* Our session sid in our tunnel tid, or NULL. A session id is unique only
  * within its tunnel (RFC 2661 §3.1): the pair names a session. O(1). */
 struct session *session_find(struct l2tpd *d, uint16_t tid, uint16_t sid);

@@ -95,16 +95,10 @@ void lb_self_cpu(double *user_s, double *sys_s)
 int lb_udp_socket(const union udp_addr *addr)
 {
 	int fd = socket(addr->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int size = 32 << 20;
 
 	if (fd < 0)
 		return -errno;
-	/* FORCE needs CAP_NET_ADMIN (we run as root in the benchmarks); fall
-	 * back to what rmem_max/wmem_max allow. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	udp_size_buffers(fd, 32 << 20);
 	if (bind(fd, &addr->sa, udp_addr_len(addr)) < 0) {
 		int err = -errno;
 

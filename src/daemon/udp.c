@@ -124,10 +124,8 @@ const char *udp_addr_str(const union udp_addr *a, char *buf, size_t len)
  * flight, and every drop costs a retransmission a second later. The FORCE
  * variants need CAP_NET_ADMIN and ignore rmem_max; without it we get what
  * rmem_max allows. Failure is not fatal: the socket still works. */
-static void udp_size_buffers(int fd)
+void udp_size_buffers(int fd, int size)
 {
-	int size = UDP_SOCKET_BUFFER;
-
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
@@ -154,7 +152,7 @@ int udp_open(struct udp_sock *s, const union udp_addr *bind_addr)
 	} else if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
 		goto fail;
 	}
-	udp_size_buffers(fd);
+	udp_size_buffers(fd, UDP_SOCKET_BUFFER);
 	if (bind(fd, &bind_addr->sa, udp_addr_len(bind_addr)) < 0)
 		goto fail;
 	s->fd = fd;

@@ -56,6 +56,9 @@ const char *udp_addr_str(const union udp_addr *a, char *buf, size_t len);
 const char *udp_addr_host(const union udp_addr *a, char *buf, size_t len);
 
 int udp_open(struct udp_sock *s, const union udp_addr *bind_addr);
+/* Receive and send buffers of fd at size octets each (the kernel doubles
+ * it), beyond rmem_max/wmem_max when we have CAP_NET_ADMIN; best effort. */
+void udp_size_buffers(int fd, int size);
 void udp_close(struct udp_sock *s);
 
 struct udp_rx {

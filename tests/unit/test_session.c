@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_fixture.h"
 #include "daemon/config.h"
 #include "daemon/ctl_cmds.h"
 #include "daemon/daemon.h"
@@ -39,14 +40,7 @@ static int fx_setup(void **state)
 	int fd;
 
 	assert_non_null(f);
-	f->d.loop = ev_loop_new(EVFLAG_AUTO);
-	log_init(&f->d.log, LOG_LEVEL_ERR, false);
-	list_init(&f->d.tunnel_list);
-	list_init(&f->d.half_open);
-	list_init(&f->d.reap);
-	list_init(&f->d.destinations);
-	assert_int_equal(idtable_init(&f->d.tunnels, 16), 0);
-	assert_int_equal(idtable_init(&f->d.sessions, 16), 0);
+	daemon_fixture_init(&f->d);
 	strcpy(f->path, "/tmp/test_session.XXXXXX");
 	fd = mkstemp(f->path);
 	assert_true(fd >= 0);

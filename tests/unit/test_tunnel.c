@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_fixture.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/destination.h"
@@ -70,14 +71,7 @@ static int fx_setup_with(void **state, const char *lns_extra)
 	union udp_addr a;
 
 	assert_non_null(f);
-	f->d.loop = ev_loop_new(EVFLAG_AUTO);
-	log_init(&f->d.log, LOG_LEVEL_ERR, false);
-	list_init(&f->d.tunnel_list);
-	list_init(&f->d.half_open);
-	list_init(&f->d.reap);
-	list_init(&f->d.destinations);
-	assert_int_equal(idtable_init(&f->d.tunnels, 16), 0);
-	assert_int_equal(idtable_init(&f->d.sessions, 16), 0);
+	daemon_fixture_init(&f->d);
 	fx_config(f, lns_extra);
 
 	/* The daemon's socket and the peer's, both on loopback. */
